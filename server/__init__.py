@@ -1,0 +1,1 @@
+"""menuca-migrate server: MCP wiring, runbook guard, journal, database access, embedded PostgreSQL, CLI."""

@@ -1,0 +1,113 @@
+"""Database access: the only module that opens psycopg connections, and the loader of sql/ files."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any, LiteralString, cast
+
+import pglast
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from server.errors import NotConfigured
+from server.settings import redact_dsn, scrub
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+# How often the server checks that its client is still there while a query runs: a killed server's
+# backends end within this time instead of finishing work behind a new server's back (SPEC.md §3).
+CLIENT_CHECK_INTERVAL_MS = 1000
+
+Conn = psycopg.Connection[Any]
+
+
+def application_name(run_id: str | None) -> str:
+    return f"menuca-migrate/{run_id or 'none'}"[:63]
+
+
+def connect(
+    dsn: str, *, run_id: str | None = None, autocommit: bool = False, connect_timeout: int = 5
+) -> Conn:
+    """Open a session tagged `menuca-migrate/<run_id>`; errors never carry the DSN's password."""
+    try:
+        conn = psycopg.connect(
+            dsn,
+            autocommit=autocommit,
+            connect_timeout=connect_timeout,
+            application_name=application_name(run_id),
+            row_factory=dict_row,
+        )
+    except psycopg.Error as exc:
+        raise NotConfigured(f"cannot connect to {redact_dsn(dsn)}: {scrub(_first_line(exc), [])}") from None
+    try:
+        conn.execute(
+            "SELECT set_config('client_connection_check_interval', %s, false)",
+            [str(CLIENT_CHECK_INTERVAL_MS)],
+        )
+        if not autocommit:
+            conn.commit()
+    except psycopg.Error:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def session(dsn: str, *, run_id: str | None = None, autocommit: bool = False) -> Iterator[Conn]:
+    conn = connect(dsn, run_id=run_id, autocommit=autocommit)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# -- sql/ files ------------------------------------------------------------------------------------
+
+
+@cache
+def sql_text(relative: str) -> str:
+    """The text of sql/<relative>; every statement the tools run comes from these files."""
+    return (SQL_DIR / relative).read_text(encoding="utf-8")
+
+
+def sql_file(relative: str) -> sql.SQL:
+    """A file's text as a psycopg SQL object (trusted: it ships with the package)."""
+    return sql.SQL(cast(LiteralString, sql_text(relative)))  # type: ignore[redundant-cast]
+
+
+def sql_checksums() -> dict[str, str]:
+    """sha256 of every file under sql/, keyed by relative path, for preflight to pin in the journal."""
+    return {
+        str(path.relative_to(SQL_DIR)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(SQL_DIR.rglob("*.sql"))
+    }
+
+
+def split_statements(text: str) -> list[str]:
+    """Split a file into single statements (for what must run one per execute, e.g. concurrent builds)."""
+    return [stmt.strip() for stmt in pglast.split(text) if stmt.strip()]
+
+
+def query_all(
+    conn: Conn, query: sql.SQL | sql.Composed | LiteralString, params: Any = None
+) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, params)
+        return cur.fetchall() if cur.description else []
+
+
+def query_one(
+    conn: Conn, query: sql.SQL | sql.Composed | LiteralString, params: Any = None
+) -> dict[str, Any] | None:
+    rows = query_all(conn, query, params)
+    return rows[0] if rows else None

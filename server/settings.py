@@ -1,0 +1,145 @@
+"""Configuration from environment and flags (SPEC.md §3), failing closed, and secret redaction."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from psycopg.conninfo import conninfo_to_dict
+
+from server.errors import ConfigError
+
+Environment = Literal["staging", "production"]
+ENVIRONMENTS: tuple[Environment, ...] = ("staging", "production")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server resolves itself; never a tool argument (STYLE.md example 6)."""
+
+    staging_dsn: str | None = None
+    production_dsn: str | None = None
+    run_dir: Path = field(default_factory=Path.cwd)
+    soak_hours: float = 4.0
+    require_approval: bool = True
+    http_token: str | None = field(default=None, repr=False)
+
+    def dsn(self, environment: Environment) -> str | None:
+        return self.staging_dsn if environment == "staging" else self.production_dsn
+
+    def secrets(self) -> list[str]:
+        """Every secret these settings hold, for scrubbing any text that leaves the process."""
+        found = [password_of(dsn) for dsn in (self.staging_dsn, self.production_dsn) if dsn]
+        if self.http_token:
+            found.append(self.http_token)
+        return [s for s in found if s]
+
+    def describe(self) -> dict[str, object]:
+        """A printable view with DSNs redacted."""
+        return {
+            "staging_dsn": redact_dsn(self.staging_dsn) if self.staging_dsn else None,
+            "production_dsn": redact_dsn(self.production_dsn) if self.production_dsn else None,
+            "run_dir": str(self.run_dir),
+            "soak_hours": self.soak_hours,
+            "require_approval": self.require_approval,
+            "http_token": "set" if self.http_token else None,
+        }
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean: use true or false")
+
+
+def parse_soak_hours(name: str, raw: str | float) -> float:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number of hours (for example 4 or 0.5)") from exc
+    if not math.isfinite(value) or value < 0 or value > 24 * 365:
+        raise ConfigError(f"{name}={raw!r} must be a number of hours between 0 and 8760")
+    return value
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    staging_dsn: str | None = None,
+    production_dsn: str | None = None,
+    run_dir: str | Path | None = None,
+    soak_hours: float | str | None = None,
+    require_approval: bool | None = None,
+) -> Settings:
+    """Flags win over environment variables; an invalid value raises ConfigError naming it."""
+    env = os.environ if env is None else env
+    run_dir_raw = run_dir if run_dir is not None else env.get("MENUCA_RUN_DIR") or None
+    soak_raw: float | str | None = soak_hours if soak_hours is not None else env.get("MENUCA_SOAK_HOURS")
+    approval = require_approval
+    if approval is None and env.get("MENUCA_REQUIRE_APPROVAL") is not None:
+        approval = parse_bool("MENUCA_REQUIRE_APPROVAL", env["MENUCA_REQUIRE_APPROVAL"])
+    token = env.get("MENUCA_HTTP_TOKEN") or None
+    return Settings(
+        staging_dsn=(staging_dsn or env.get("MENUCA_STAGING_DSN") or None),
+        production_dsn=(production_dsn or env.get("MENUCA_PRODUCTION_DSN") or None),
+        run_dir=Path(run_dir_raw).expanduser().absolute() if run_dir_raw else Path.cwd(),
+        soak_hours=parse_soak_hours("MENUCA_SOAK_HOURS", soak_raw) if soak_raw not in (None, "") else 4.0,
+        require_approval=True if approval is None else approval,
+        http_token=token,
+    )
+
+
+# -- secrets ---------------------------------------------------------------------------------------
+
+_URL_PASSWORD = re.compile(
+    r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<tail>@)", re.IGNORECASE
+)
+_KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def password_of(dsn: str) -> str | None:
+    try:
+        password = conninfo_to_dict(dsn).get("password")
+        return str(password) if password else None
+    except Exception:  # noqa: BLE001 - an unparsable DSN: fall back to the textual patterns
+        match = _URL_PASSWORD.search(dsn) or _KV_PASSWORD.search(dsn)
+        return match.group("pw").strip("'") if match else None
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN with its password replaced by ***; an unparsable DSN is shown only by its shape."""
+    try:
+        params = conninfo_to_dict(dsn)
+    except Exception:  # noqa: BLE001 - psycopg raises ProgrammingError with the raw text: never echo it
+        return "<unparsable DSN>"
+    user = params.get("user", "")
+    host = params.get("host", "")
+    port = params.get("port", "")
+    dbname = params.get("dbname", "")
+    shown = f"postgresql://{user}{':***' if params.get('password') else ''}{'@' if user else ''}{host}"
+    shown += f":{port}" if port else ""
+    shown += f"/{dbname}"
+    extras = {k: v for k, v in params.items() if k not in {"user", "password", "host", "port", "dbname"}}
+    if extras:
+        shown += "?" + "&".join(f"{k}={v}" for k, v in sorted(extras.items()))
+    return shown
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """Remove every known secret and any inline DSN password from text."""
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            text = text.replace(secret, "***")
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***{m.group('tail')}", text)
+    return _KV_PASSWORD.sub(lambda m: f"{m.group('head')}***", text)

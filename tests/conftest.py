@@ -1,0 +1,117 @@
+"""Shared fixtures: one real PostgreSQL per test session, seeded templates, a fresh copy per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from server.embedded_pg import EmbeddedPostgres
+
+SMALL_SCALE = 0.05
+
+
+@dataclass
+class TestCluster:
+    """The PostgreSQL the suite runs on: the embedded one, or the server named by MENUCA_TEST_DSN."""
+
+    admin_dsn: str
+    app_dsn_template: str
+    embedded: EmbeddedPostgres | None = None
+    templates: dict[tuple[float, bool], str] = field(default_factory=dict)
+
+    __test__ = False  # not a test class, despite the name
+
+    def dsn(self, dbname: str) -> str:
+        """The application role's DSN (with its password) for dbname."""
+        return make_conninfo(self.app_dsn_template, dbname=dbname)
+
+    def admin(self, dbname: str = "postgres") -> psycopg.Connection[Any]:
+        return psycopg.connect(make_conninfo(self.admin_dsn, dbname=dbname), autocommit=True)
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        owner = conninfo_to_dict(self.app_dsn_template).get("user") or "postgres"
+        query = sql.SQL("CREATE DATABASE {} OWNER {}").format(
+            sql.Identifier(name), sql.Identifier(str(owner))
+        )
+        if template:
+            query = query + sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        with self.admin() as conn:
+            conn.execute(query)
+        return self.dsn(name)
+
+    def drop_database(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def template(self, scale: float, production: bool = False) -> str:
+        """A database seeded once per session at this scale, used only as a CREATE DATABASE template."""
+        key = (scale, production)
+        if key not in self.templates:
+            from server.seed import seed_database
+
+            name = (
+                f"tpl_{str(scale).replace('.', '_')}_{'prod' if production else 'stg'}_{uuid.uuid4().hex[:6]}"
+            )
+            dsn = self.create_database(name)
+            seed_database(dsn, scale=scale, seed=1, production=production)
+            self.templates[key] = name
+        return self.templates[key]
+
+    def copy_of_template(self, scale: float, production: bool = False, prefix: str = "t") -> tuple[str, str]:
+        """(name, dsn) of a new database copied from the seeded template."""
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        return name, self.create_database(name, template=self.template(scale, production))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[TestCluster]:
+    external = os.environ.get("MENUCA_TEST_DSN")
+    if external:
+        cluster = TestCluster(admin_dsn=external, app_dsn_template=external)
+        yield cluster
+        for name in cluster.templates.values():
+            cluster.drop_database(name)
+        return
+    embedded = EmbeddedPostgres.create(databases=())
+    try:
+        app = embedded.dsn("postgres")
+        yield TestCluster(admin_dsn=embedded.admin_dsn, app_dsn_template=app, embedded=embedded)
+    finally:
+        embedded.stop()
+
+
+@pytest.fixture
+def make_db(pg_cluster: TestCluster) -> Iterator[Callable[..., str]]:
+    """Factory: `make_db(scale=0.05, production=False)` returns the DSN of a fresh seeded copy."""
+    created: list[str] = []
+
+    def factory(scale: float = SMALL_SCALE, production: bool = False) -> str:
+        name, dsn = pg_cluster.copy_of_template(scale, production)
+        created.append(name)
+        return dsn
+
+    yield factory
+    for name in created:
+        pg_cluster.drop_database(name)
+
+
+@pytest.fixture
+def empty_db(pg_cluster: TestCluster) -> Iterator[str]:
+    """The DSN of a new empty database owned by the application role."""
+    name = f"e_{uuid.uuid4().hex[:10]}"
+    dsn = pg_cluster.create_database(name)
+    yield dsn
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

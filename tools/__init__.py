@@ -1,0 +1,1 @@
+"""menuca-migrate tools: one module per runbook step, plain functions over injected handles."""
