@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from server import embedded_pg
 from server.errors import RunbookError
+from server.guard import Guard
+from server.journal import EXECUTION_LOG, Journal
 from server.log import configure as configure_logging
 from server.log import register_secrets
 from server.settings import Settings, load_settings, password_of, scrub
@@ -98,6 +101,107 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- serve -------------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from server.app import build_server
+
+    mcp = build_server(settings)
+    if args.transport == "http":
+        from server.http import serve_http
+
+        serve_http(mcp, host=args.host, port=args.port, token=settings.http_token)
+    else:
+        mcp.run()
+    return 0
+
+
+# -- operator commands ---------------------------------------------------------------------------------
+
+
+def _guard(settings: Settings) -> Guard:
+    from tools.registry import executors
+
+    return Guard(settings, executors())
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    data = _guard(settings).status()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    for warning in data["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(
+        f"run: {data['run_id'] or '(none)'}    halted: {'yes — ' + str(data['halt_reason']) if data['halted'] else 'no'}"
+    )
+    print(f"{'ticket':<7}{'tool':<15}{'environment':<13}{'status':<13}{'started':<26}finished")
+    for t in data["tickets"]:
+        status = t["status"] + (" (interrupted)" if t["interrupted"] else "")
+        print(
+            f"{t['ticket']:<7}{t['tool']:<15}{t['environment']:<13}{status:<13}"
+            f"{t['started_at'] or '-':<26}{t['finished_at'] or '-'}"
+        )
+    if data["approval"]:
+        print(f"production approved by {data['approval']['by']} at {data['approval']['at']}")
+    if data["soak_remaining_s"] is not None:
+        print(f"soak: {data['soak_remaining_s']:.0f} s left")
+    print(data["summary"])
+    head = data["journal_head"]
+    print(f"journal head: seq {head['seq']}, hash {head['hash']}")
+    return 0
+
+
+def cmd_log(args: argparse.Namespace, settings: Settings) -> int:
+    path = settings.run_dir / EXECUTION_LOG
+    if not path.exists():
+        print(f"no {EXECUTION_LOG} in {settings.run_dir} yet", file=sys.stderr)
+        return 1
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for line in lines[-args.tail :] if args.tail else lines:
+        print(line)
+    return 0
+
+
+def cmd_verify_log(args: argparse.Namespace, settings: Settings) -> int:
+    report = Journal(settings.run_dir).verify()
+    if report.ok:
+        print(f"journal OK: {report.entries} entries, hash chain intact, {EXECUTION_LOG} anchors match")
+        return 0
+    for problem in report.problems:
+        print(f"BROKEN: {problem}")
+    return 1
+
+
+def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    guard = _guard(settings)
+    event = (
+        guard.approve_production(args.by) if args.what == "production" else guard.approve_rollback(args.by)
+    )
+    what = "production" if args.what == "production" else "one full restore of production"
+    print(f"operator {args.by} approved {what} (journal seq {event['seq']})")
+    return 0
+
+
+def cmd_halt(args: argparse.Namespace, settings: Settings) -> int:
+    event = _guard(settings).halt(args.reason)
+    print(f"halted (journal seq {event['seq']}): mutating calls are refused until `menuca-migrate resume`")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
+    event = _guard(settings).resume()
+    print(f"resumed (journal seq {event['seq']})")
+    return 0
+
+
+def cmd_abandon(args: argparse.Namespace, settings: Settings) -> int:
+    event = _guard(settings).abandon(args.reason)
+    print(f"run abandoned (journal seq {event['seq']}); the next preflight starts a new run")
+    return 0
+
+
 # -- parser ------------------------------------------------------------------------------------------
 
 
@@ -120,6 +224,41 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--production", action="store_true", help="add the rows production has beyond staging")
     seed.add_argument("--replace", action="store_true", help="drop an existing dataset first")
     seed.set_defaults(handler=cmd_seed)
+
+    serve = sub.add_parser("serve", parents=[parent], help="run the MCP server (stdio by default)")
+    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default loopback)")
+    serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    serve.set_defaults(handler=cmd_serve)
+
+    status = sub.add_parser("status", parents=[parent], help="the run: tickets, next ticket, what blocks it")
+    status.add_argument("--json", action="store_true", help="print the status tool's JSON")
+    status.set_defaults(handler=cmd_status)
+
+    log_cmd = sub.add_parser("log", parents=[parent], help="print EXECUTION_LOG.md")
+    log_cmd.add_argument("--tail", type=int, default=0, help="only the last N lines")
+    log_cmd.set_defaults(handler=cmd_log)
+
+    verify = sub.add_parser("verify-log", parents=[parent], help="check the journal's hash chain and anchors")
+    verify.set_defaults(handler=cmd_verify_log)
+
+    approve = sub.add_parser(
+        "approve", parents=[parent], help="the operator's approvals (no tool can give them)"
+    )
+    approve.add_argument("what", choices=["production", "rollback"])
+    approve.add_argument("--by", required=True, help="the operator's name, for the journal")
+    approve.set_defaults(handler=cmd_approve)
+
+    halt = sub.add_parser("halt", parents=[parent], help="stop every mutating tool until resume")
+    halt.add_argument("--reason", required=True)
+    halt.set_defaults(handler=cmd_halt)
+
+    resume = sub.add_parser("resume", parents=[parent], help="lift a halt")
+    resume.set_defaults(handler=cmd_resume)
+
+    abandon = sub.add_parser("abandon", parents=[parent], help="end the current run")
+    abandon.add_argument("--reason", required=True)
+    abandon.set_defaults(handler=cmd_abandon)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -12,6 +13,7 @@ from typing import Any, LiteralString, cast
 import pglast
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from server.errors import NotConfigured
@@ -69,6 +71,19 @@ def session(dsn: str, *, run_id: str | None = None, autocommit: bool = False) ->
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def client_invocation(dsn: str, run_id: str | None) -> tuple[str, dict[str, str]]:
+    """(conninfo without the password, environment carrying it) for a child process such as pg_dump:
+    a password on a command line is visible to every user of the machine."""
+    params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    password = params.pop("password", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    if password:
+        env["PGPASSWORD"] = password
+    params.pop("application_name", None)
+    env["PGAPPNAME"] = application_name(run_id)
+    return make_conninfo(**params), env
 
 
 # -- sql/ files ------------------------------------------------------------------------------------

@@ -1,0 +1,299 @@
+"""Ticket 00: prove both databases are reachable, distinct, ready for the run, and record the baselines
+every later ticket and rollback is compared with. Reads only; writes nothing to either database."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from server import db
+from server.errors import EmbeddedPgError, NotConfigured
+from server.pgbin import find_client
+from server.runbook import Env
+from server.settings import ENVIRONMENTS, redact_dsn
+from tools import catalog, measure
+from tools.context import StepContext
+from tools.results import Check, EnvironmentReport, StepOutcome, check
+
+SQL_FILES = (
+    "common/identity.sql",
+    "common/row_counts.sql",
+    "common/indexes.sql",
+    "common/invalid_indexes.sql",
+    "common/rls_flags.sql",
+    "common/policies.sql",
+    "common/functions.sql",
+    "common/orphan_rates.sql",
+    "common/pick_restaurants.sql",
+    "common/menu_queries/menu.sql",
+    "common/menu_queries/menu_with_modifiers.sql",
+    "common/menu_queries/combos.sql",
+    "preflight/server.sql",
+    "preflight/privileges.sql",
+    "preflight/other_runs.sql",
+    "preflight/data_size.sql",
+)
+MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
+TRANSACTION_POOLER_PORT = 6543
+EXPECTED_TABLES = 42
+
+
+def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+    checks: list[Check] = []
+    reports: dict[str, EnvironmentReport] = {}
+    baseline: dict[str, Any] = {}
+    identities: dict[str, tuple[str, str, str]] = {}
+    data_bytes = 0
+    actions: list[str] = []
+
+    conns: dict[Env, db.Conn] = {}
+    for env in ENVIRONMENTS:
+        dsn = ctx.settings.dsn(env)
+        checks.append(check(f"{env}: DSN configured", True, bool(dsn)))
+        if not dsn:
+            continue
+        try:
+            conns[env] = ctx.connect(env, autocommit=True)
+            checks.append(check(f"{env}: reachable", True, True))
+        except NotConfigured as exc:
+            checks.append(check(f"{env}: reachable", True, str(exc), passed=False))
+
+    for env, conn in conns.items():
+        ctx.checkpoint()
+        ctx.progress(len(reports), 2, f"checking {env}")
+        identity = db.query_one(conn, db.sql_file("common/identity.sql"))
+        assert identity is not None
+        identities[env] = (identity["system_identifier"], identity["datname"], identity["postmaster_start"])
+        report, env_checks, env_baseline, size = _check_environment(ctx, env, conn)
+        reports[env] = report
+        checks += env_checks
+        baseline[env] = env_baseline
+        data_bytes += size
+        actions.append(
+            f"{env}: PostgreSQL {report.server_version}, {sum(report.row_counts.values()):,} rows, "
+            f"{report.index_count} indexes, menu query {report.menu_query_ms} ms on restaurants "
+            f"{report.pinned_restaurants}"
+        )
+
+    same = len(identities) == 2 and identities["staging"] == identities["production"]
+    checks.append(
+        check(
+            "staging and production are distinct databases",
+            "different system_identifier, database name or start time",
+            "the same database" if same else ("distinct" if len(identities) == 2 else "not both reachable"),
+            passed=len(identities) == 2 and not same,
+        )
+    )
+    free = shutil.disk_usage(_existing_parent(ctx.settings.run_dir)).free
+    checks.append(
+        check(
+            "free disk space for the backups",
+            f">= {data_bytes:,} bytes (size of both datasets)",
+            f"{free:,} bytes free in {ctx.settings.run_dir}",
+            passed=free >= data_bytes,
+        )
+    )
+    checksums = db.sql_checksums()
+    missing = [name for name in required_sql_files() if name not in checksums]
+    pinned = _pinned_checksums(ctx)
+    changed = sorted(name for name, digest in pinned.items() if checksums.get(name) != digest)
+    checks.append(
+        check("SQL files present", "all", f"missing {missing}" if missing else "all", passed=not missing)
+    )
+    if pinned:
+        checks.append(check("SQL files match the checksums this run pinned", [], changed))
+    outcome = StepOutcome(
+        checks=checks,
+        summary="",
+        fields={
+            "staging": reports.get("staging"),
+            "production": reports.get("production"),
+            "sql_files": len(checksums),
+        },
+        record={"baseline": baseline, "sql_checksums": pinned or checksums},
+        actions=actions,
+    )
+    failed = [c.name for c in checks if not c.passed]
+    outcome.summary = (
+        "Both databases are ready; baselines recorded. Next: backup staging (ticket 01)."
+        if not failed
+        else f"Preflight found {len(failed)} problem(s): {'; '.join(failed[:6])}. Fix them and call preflight again."
+    )
+    return outcome
+
+
+def _check_environment(
+    ctx: StepContext, env: Env, conn: db.Conn
+) -> tuple[EnvironmentReport, list[Check], dict[str, Any], int]:
+    checks: list[Check] = []
+    info = db.query_one(conn, db.sql_file("preflight/server.sql"))
+    assert info is not None
+    report = EnvironmentReport(database=redact_dsn(ctx.dsn(env)), server_version=info["version"])
+    checks.append(
+        check(
+            f"{env}: server version",
+            ">= 14",
+            info["version"],
+            passed=info["version_num"] >= MIN_SERVER_VERSION,
+        )
+    )
+    checks.append(_session_mode(env, conn, int(info["port"])))
+    checks.append(_pg_dump_works(ctx, env, int(info["version_num"]) // 10000))
+
+    privileges = db.query_one(conn, db.sql_file("preflight/privileges.sql"))
+    assert privileges is not None
+    dataset = privileges["tables"] >= EXPECTED_TABLES and privileges["staging_tables"] >= 2
+    checks.append(
+        check(
+            f"{env}: MenuCA V3 schema present",
+            f">= {EXPECTED_TABLES} menuca_v3 tables and the staging source tables",
+            f"{privileges['tables']} menuca_v3 tables, {privileges['staging_tables']} staging tables",
+            passed=dataset,
+        )
+    )
+    checks.append(check(f"{env}: owns every menuca_v3 table", 0, int(privileges["tables_not_owned"])))
+    checks.append(check(f"{env}: may create in schema menuca_v3", True, bool(privileges["schema_create"])))
+    checks.append(
+        check(
+            f"{env}: roles anon, authenticated, service_role exist",
+            ["anon", "authenticated", "service_role"],
+            list(privileges["roles_present"]),
+        )
+    )
+    checks.append(
+        check(
+            f"{env}: may SET ROLE anon and authenticated",
+            ["anon", "authenticated"],
+            list(privileges["roles_settable"]),
+        )
+    )
+    invalid = catalog.invalid_indexes(conn)
+    checks.append(check(f"{env}: no INVALID index", [], invalid))
+    others = db.query_all(
+        conn, db.sql_file("preflight/other_runs.sql"), {"application_name": db.application_name(ctx.run_id)}
+    )
+    checks.append(
+        check(
+            f"{env}: no other menuca-migrate run in progress",
+            [],
+            [f"{o['application_name']} (pid {o['pid']}, {o['state']})" for o in others],
+        )
+    )
+    size_row = db.query_one(conn, db.sql_file("preflight/data_size.sql"))
+    size = int(size_row["bytes"]) if size_row else 0
+
+    env_baseline: dict[str, Any] = {"captured_by": "preflight", "server_version": info["version"]}
+    if dataset:
+        ctx.checkpoint()
+        counts = catalog.row_counts(conn)
+        indexes = catalog.indexes(conn)
+        flags = catalog.rls_flags(conn)
+        policies = catalog.policies(conn)
+        rates = catalog.orphan_rates(conn)
+        restaurants = measure.pick_restaurants(conn)
+        family = measure.measure_family(conn, restaurants)
+        env_baseline.update(
+            row_counts=counts,
+            indexes=[
+                {k: i[k] for k in ("name", "table", "definition", "valid", "is_unique", "constraint_name")}
+                for i in indexes
+            ],
+            rls_flags=flags,
+            policies=policies,
+            functions=catalog.functions(conn),
+            orphan_rates=rates,
+            restaurants=restaurants,
+            menu_queries=family,
+        )
+        report.row_counts = counts
+        report.index_count = len(indexes)
+        report.rls_enabled_tables = sum(1 for f in flags.values() if f["enabled"])
+        report.policies = len(policies)
+        report.orphan_rate = {"naive": rates["naive"], "source_backed": rates["source_backed"]}
+        report.menu_query_ms = family["menu"]["median_ms"]
+        report.pinned_restaurants = restaurants
+        checks.append(
+            check(
+                f"{env}: menu query restaurants chosen from the data",
+                ">= 1",
+                len(restaurants),
+                passed=len(restaurants) >= 1,
+            )
+        )
+    report.invalid_indexes = invalid
+    return report, checks, env_baseline, size
+
+
+def _session_mode(env: Env, conn: db.Conn, port: int) -> Check:
+    """A transaction-mode pooler breaks SET and session advisory locks: detect it by behaviour."""
+    first = db.query_one(
+        conn, "SELECT set_config('menuca.pooler_probe', 'kept', false) AS v, pg_backend_pid() AS pid"
+    )
+    second = db.query_one(
+        conn, "SELECT current_setting('menuca.pooler_probe', true) AS v, pg_backend_pid() AS pid"
+    )
+    assert first is not None and second is not None
+    kept = second["v"] == "kept" and second["pid"] == first["pid"]
+    actual = "session kept across transactions" if kept else "session settings lost between transactions"
+    if port == TRANSACTION_POOLER_PORT:
+        actual += f" (port {port} is Supabase's transaction-mode pooler)"
+    return check(
+        f"{env}: direct or session-mode connection",
+        "session kept across transactions",
+        actual,
+        passed=kept and port != TRANSACTION_POOLER_PORT,
+    )
+
+
+def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
+    name = f"{env}: pg_dump can dump the database"
+    try:
+        pg_dump = find_client("pg_dump", server_major)
+    except EmbeddedPgError as exc:
+        return check(name, "pg_dump >= server version", str(exc), passed=False)
+    conninfo, child_env = db.client_invocation(ctx.dsn(env), ctx.run_id)
+    try:
+        done = subprocess.run(
+            [
+                str(pg_dump),
+                "--schema-only",
+                "--section=pre-data",
+                "--schema=menuca_v3",
+                "--no-password",
+                "--file=/dev/null",
+                f"--dbname={conninfo}",
+            ],
+            env=child_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return check(name, "exit 0", str(exc), passed=False)
+    detail = f"exit {done.returncode} ({pg_dump.parent.parent.name})"
+    if done.returncode != 0:
+        detail += ": " + done.stderr.strip()[-300:]
+    return check(name, f"exit 0 ({pg_dump.parent.parent.name})", detail, passed=done.returncode == 0)
+
+
+def _pinned_checksums(ctx: StepContext) -> dict[str, str]:
+    for record in reversed(ctx.records("00")):
+        if record.get("sql_checksums"):
+            pinned: dict[str, str] = record["sql_checksums"]
+            return pinned
+    return {}
+
+
+def _existing_parent(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def required_sql_files() -> list[str]:
+    """Every SQL file a tool of this version runs (each tool module lists its own)."""
+    from tools import registry
+
+    return sorted({name for spec in registry.TOOLS.values() for name in spec.sql_files})

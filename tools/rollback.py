@@ -1,0 +1,243 @@
+"""Rollback: undo exactly what this run did in one environment. `full` restores the environment's
+backup in a single transaction; the narrower scopes are undone by the module of the step they undo."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from server import db
+from server.pgbin import find_client
+from server.proc import run_child
+from server.runbook import BACKUP_TICKET, Env
+from tools import catalog
+from tools.backup import sha256_file
+from tools.context import StepContext
+from tools.results import Check, PlannedStatement, StepOutcome, check
+
+SQL_FILES = ("rollback/full_drop.sql", "rollback/external_dependents.sql")
+LOCK_RETRIES = 3
+PAUSE_MARKER = "MENUCA_PAUSE_POINT"
+
+ScopeUndo = Callable[[StepContext, dict[str, Any]], StepOutcome]
+
+
+def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+    scope = args["scope"]
+    outcome = _undo_for(scope)(ctx, args)
+    outcome.fields.setdefault("scope", scope)
+    outcome.actions.insert(0, f"reason given: {args.get('reason', '')}")
+    return outcome
+
+
+# Each narrower scope is undone by the module of the step it undoes (it knows what that step records).
+SCOPE_MODULES = {"indexes": "tools.apply_indexes", "rls": "tools.apply_rls", "combos": "tools.fix_combos"}
+
+
+def _undo_for(scope: str) -> ScopeUndo:
+    if scope == "full":
+        return full
+    undo: ScopeUndo = importlib.import_module(SCOPE_MODULES[scope]).undo
+    return undo
+
+
+def backup_record(ctx: StepContext, env: Env) -> dict[str, Any]:
+    ticket = ctx.state.tickets[BACKUP_TICKET[env]]
+    if ticket.record is None or not ticket.record.get("path"):
+        raise FileNotFoundError(f"this run has no verified backup of {env}")
+    return ticket.record
+
+
+def external_dependents(conn: db.Conn) -> list[str]:
+    return [r["dependent"] for r in db.query_all(conn, db.sql_file("rollback/external_dependents.sql"))]
+
+
+def full(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+    env: Env = ctx.environment  # type: ignore[assignment]  # rollback always has one environment
+    record = backup_record(ctx, env)
+    path = Path(record["path"])
+    conn = ctx.connect(env, autocommit=True)
+    now_counts = catalog.row_counts(conn, record.get("schemas"))
+    changed = {
+        table: {"backup": record["row_counts"].get(table, 0), "now": now_counts.get(table, 0)}
+        for table in sorted(set(record["row_counts"]) | set(now_counts))
+        if record["row_counts"].get(table, 0) != now_counts.get(table, 0)
+    }
+    dependents = external_dependents(conn)
+    checks: list[Check] = [
+        check("backup file present", True, path.exists()),
+        check("backup sha256 unchanged", record["sha256"], sha256_file(path) if path.exists() else None),
+        check("no object outside the schemas depends on them (nothing would cascade)", [], dependents),
+    ]
+    fields: dict[str, Any] = {"changed_tables": changed, "blocked_by_references": dependents}
+    psql = find_client("psql")
+    pg_restore = find_client("pg_restore")
+    if ctx.dry_run:
+        return StepOutcome(
+            checks=checks,
+            summary=f"Dry run: a full restore of {env} from backup {record['backup_id']} would change "
+            f"{len(changed)} table(s) back to their backed-up row counts; nothing was changed.",
+            fields=fields,
+            plan=_plan(psql, pg_restore, path),
+        )
+    if not all(c.passed for c in checks):
+        return StepOutcome(
+            checks=checks,
+            summary="The full restore did not start: "
+            + "; ".join(c.name for c in checks if not c.passed)
+            + ". Remove or re-point the dependents (or restore the backup file), then call rollback again.",
+            fields=fields,
+        )
+    conninfo, child_env = db.client_invocation(ctx.dsn(env), ctx.run_id)
+    script = path.with_suffix(".restore.sql")
+    ctx.progress(1, 4, "writing the restore script")
+    made = run_child(
+        [str(pg_restore), "--no-owner", "--exit-on-error", f"--file={script}", str(path)],
+        env=child_env,
+        checkpoint=ctx.checkpoint,
+    )
+    try:
+        os.chmod(script, 0o600)
+        if made.returncode != 0:
+            return StepOutcome(
+                checks=[
+                    *checks,
+                    check("restore script generated", "exit 0", f"exit {made.returncode}", passed=False),
+                ],
+                summary="pg_restore could not read the backup; nothing was changed.",
+                fields=fields,
+            )
+        ctx.progress(2, 4, "restoring in one transaction")
+        restore_check = _restore(ctx, psql, conninfo, child_env, script)
+    finally:
+        script.unlink(missing_ok=True)
+    checks.append(restore_check)
+    if not restore_check.passed:
+        return StepOutcome(
+            checks=checks,
+            summary="The restore failed and its transaction was rolled back, so the database is as it was: "
+            f"{restore_check.actual}. Fix the cause and call rollback again.",
+            fields=fields,
+        )
+    ctx.progress(3, 4, "verifying against the backup")
+    checks += verify_against(conn, record)
+    ok = all(c.passed for c in checks)
+    fields["restored"] = [
+        f"schemas {', '.join(record.get('schemas', []))} restored from backup {record['backup_id']} "
+        f"(sha256 {record['sha256'][:16]}…)",
+        f"{len(changed)} table(s) returned to their backed-up row counts",
+    ]
+    ctx.progress(4, 4, "done")
+    return StepOutcome(
+        checks=checks,
+        summary=(
+            f"{env} restored from backup {record['backup_id']}: row counts, indexes, RLS flags and policies "
+            "equal the backup's."
+            if ok
+            else "The restore ran but does not match the backup: "
+            + "; ".join(c.name for c in checks if not c.passed)
+        ),
+        fields=fields,
+        actions=list(fields["restored"]),
+    )
+
+
+def _restore(ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path) -> Check:
+    files = [str(db.SQL_DIR / "rollback" / "full_drop.sql")]
+    pause_file = None
+    pause_s = ctx.pause_seconds("rollback:during_restore")
+    if pause_s is not None:
+        pause_file = script.with_suffix(".pause.sql")
+        pause_file.write_text(f"\\echo {PAUSE_MARKER}\nSELECT pg_sleep({pause_s});\n", encoding="utf-8")
+        files.append(str(pause_file))
+    files.append(str(script))
+    cmd = [str(psql), "-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
+    for name in files:
+        cmd += ["-f", name]
+    cmd.append(f"--dbname={conninfo}")
+    last = ""
+    try:
+        for attempt in range(1, LOCK_RETRIES + 1):
+            done = run_child(
+                cmd,
+                env=child_env,
+                checkpoint=ctx.checkpoint,
+                on_stdout_line=lambda line: (
+                    ctx.pause("rollback:during_restore", sleep=False)
+                    if line.strip() == PAUSE_MARKER
+                    else None
+                ),
+            )
+            if done.returncode == 0:
+                return check("restore transaction committed", "exit 0", "exit 0")
+            last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"
+            if "lock timeout" not in done.stderr:
+                break
+            time.sleep(2**attempt)  # other sessions hold locks on the tables: back off and try again
+    finally:
+        if pause_file is not None:
+            pause_file.unlink(missing_ok=True)
+    return check("restore transaction committed", "exit 0", last, passed=False)
+
+
+def verify_against(conn: db.Conn, record: dict[str, Any]) -> list[Check]:
+    """The proofs that the database equals the backup: row counts, index list, RLS flags, policies."""
+    counts = catalog.row_counts(conn, record.get("schemas"))
+    diff = {
+        t: {"backup": record["row_counts"].get(t), "now": counts.get(t)}
+        for t in set(counts) | set(record["row_counts"])
+        if counts.get(t) != record["row_counts"].get(t)
+    }
+    indexes_now = {i["name"]: i["definition"] for i in catalog.indexes(conn)}
+    indexes_then = {i["name"]: i["definition"] for i in record.get("indexes", [])}
+    return [
+        check("row counts equal the backup's", {}, diff),
+        check(
+            "index list equals the backup's",
+            len(indexes_then),
+            len(indexes_now),
+            passed=indexes_now == indexes_then,
+        ),
+        check("RLS flags equal the backup's", True, catalog.rls_flags(conn) == record.get("rls_flags")),
+        check(
+            "policies equal the backup's",
+            len(record.get("policies", [])),
+            len(catalog.policies(conn)),
+            passed=catalog.policies(conn) == record.get("policies"),
+        ),
+    ]
+
+
+def _plan(psql: Path, pg_restore: Path, path: Path) -> list[PlannedStatement]:
+    return [
+        PlannedStatement(
+            order=1,
+            statement=f"{pg_restore} --no-owner --file=<restore.sql> {path}",
+            transaction="external",
+            note="turns the verified archive into one SQL script",
+        ),
+        PlannedStatement(
+            order=2,
+            statement=db.sql_text("rollback/full_drop.sql").strip(),
+            transaction="transaction",
+            lock_timeout="5s",
+            note=f"{psql} --single-transaction: drop and restore commit together",
+        ),
+        PlannedStatement(
+            order=3,
+            statement="<restore.sql: CREATE SCHEMA …; CREATE TABLE …; COPY …; indexes, "
+            "constraints, policies, grants as they were at backup time>",
+            transaction="transaction",
+            lock_timeout="0 (the tables are new in this transaction)",
+            note=f"retried up to {LOCK_RETRIES} times when another session holds a lock",
+        ),
+        PlannedStatement(
+            order=4,
+            statement="row counts, index list, RLS flags and policies compared with the backup",
+            transaction="autocommit",
+        ),
+    ]
