@@ -312,7 +312,7 @@ class Guard:
         self.executors = executors
         self.probes = probes or DatabaseProbes(settings)
         self.clock = clock
-        self.journal = Journal(settings.run_dir, settings.secrets())
+        self.journal = Journal(settings.run_dir, settings.secrets(), clock)
 
     # -- state ---------------------------------------------------------------------------------------
 

@@ -32,8 +32,9 @@ LOG_HEADER = (Path(__file__).resolve().parent.parent / EXECUTION_LOG).read_text(
 log = get_logger(__name__)
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def utc_now(clock: Callable[[], datetime] | None = None) -> str:
+    now = clock() if clock else datetime.now(UTC)
+    return now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def canonical(event: dict[str, Any]) -> bytes:
@@ -62,8 +63,11 @@ class VerifyReport:
 class Journal:
     """One run directory's journal and execution log; every append is atomic under an exclusive lock."""
 
-    def __init__(self, run_dir: Path, secrets: list[str] | None = None) -> None:
+    def __init__(
+        self, run_dir: Path, secrets: list[str] | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.run_dir = run_dir
+        self.clock = clock
         self.path = run_dir / JOURNAL
         self.log_path = run_dir / EXECUTION_LOG
         self.secrets = secrets or []
@@ -181,7 +185,7 @@ class Journal:
         last = read.events[-1] if read.events else None
         event = {
             "seq": (int(last["seq"]) + 1) if last else 1,
-            "ts": utc_now(),
+            "ts": utc_now(self.clock),
             **body,
             "prev_hash": last["hash"] if last else GENESIS,
         }

@@ -4,6 +4,7 @@ journal's events, the clock and the settings, and the property tests drive it wi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -367,7 +368,7 @@ def check_rules(
         if left is not None:
             return Refusal(
                 Code.SOAK_PENDING,
-                f"production waits for the soak window after ticket 05: {int(left) + 1} seconds left "
+                f"production waits for the soak window after ticket 05: {math.ceil(left)} seconds left "
                 f"(soak {soak_hours:g} h); call status to watch soak_remaining_s, then call backup "
                 "with environment=production.",
             )

@@ -1,0 +1,385 @@
+"""Every guard rule of SPEC.md §5, driven through the real guard and journal with fake step executors
+(the database-backed replays cover the same rules end to end)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.errors import Refused
+from server.guard import RUN_LOCK, Guard
+from server.runbook import TICKETS, Code, RunState
+from server.settings import Settings
+from tools.context import StepContext
+from tools.results import StepOutcome, check
+
+STEPS = [(t.tool, None if t.environment == "both" else t.environment) for t in TICKETS]
+
+
+class FakeProbes:
+    def __init__(self) -> None:
+        self.config: str | None = None
+        self.drift: list[str] = []
+        self.db_locked = False
+        self.stale_calls: list[tuple[Any, ...]] = []
+
+    def config_problem(self, environments: tuple[str, ...]) -> str | None:
+        return self.config
+
+    def staging_drift(self, state: RunState) -> list[str]:
+        return list(self.drift)
+
+    @contextlib.contextmanager
+    def db_locks(self, environments: tuple[str, ...], run_id: str) -> Iterator[list[int]]:
+        if self.db_locked:
+            raise Refused(str(Code.LOCKED), "another call holds the advisory lock.")
+        yield [4242]
+
+    def end_stale_backends(
+        self, environments: tuple[str, ...], run_id: str, own_pids: list[int]
+    ) -> dict[str, Any]:
+        self.stale_calls.append((environments, run_id, tuple(own_pids)))
+        return {"staging": {"waited_for": 0, "terminated": 0}}
+
+
+class FakeSteps:
+    """Executors that pass unless told to fail, and count their runs."""
+
+    def __init__(self) -> None:
+        self.fail: set[str] = set()
+        self.runs: list[tuple[str, str]] = []
+
+    def executor(self, tool: str) -> Any:
+        def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+            key = f"{tool}:{ctx.environment}"
+            self.runs.append((tool, str(ctx.environment)))
+            ok = key not in self.fail
+            return StepOutcome(checks=[check(f"{tool} fake check", True, ok)], summary=f"{tool} fake")
+
+        return run
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> tuple[Guard, FakeProbes, FakeSteps, Clock]:
+    settings = Settings(
+        staging_dsn="postgresql://u:pw@h/s",
+        production_dsn="postgresql://u:pw@h/p",
+        run_dir=tmp_path,
+        soak_hours=4,
+    )
+    probes, steps, clock = FakeProbes(), FakeSteps(), Clock()
+    tools = {t.tool for t in TICKETS} | {"rollback"}
+    guard = Guard(settings, {name: steps.executor(name) for name in tools}, probes=probes, clock=clock)
+    return guard, probes, steps, clock
+
+
+def call(guard: Guard, tool: str, environment: str | None = None, **args: Any) -> dict[str, Any]:
+    return guard.call(tool, environment, dict(args))  # type: ignore[arg-type]
+
+
+def refused(guard: Guard, tool: str, environment: str | None = None, **args: Any) -> Refused:
+    with pytest.raises(Refused) as caught:
+        call(guard, tool, environment, **args)
+    return caught.value
+
+
+def run_through(guard: Guard, last: str) -> None:
+    for ticket, (tool, env) in zip(TICKETS, STEPS, strict=True):
+        result = call(guard, tool, env)
+        assert result["status"] == "PASS", result
+        if ticket.id == last:
+            return
+
+
+# -- rule 1: order ---------------------------------------------------------------------------------------
+
+
+def test_every_ticket_called_before_its_predecessor_is_refused_out_of_order_naming_the_next_call(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    guard, *_ = world
+    assert refused(guard, "backup", "staging").code == Code.OUT_OF_ORDER  # no run yet
+    call(guard, "preflight")
+    for tool, env in STEPS[2:6]:
+        r = refused(guard, tool, env)
+        assert r.code == Code.OUT_OF_ORDER
+        assert "call backup with environment=staging next" in r.message
+    assert refused(guard, "backup", "production").code == Code.OUT_OF_ORDER
+
+
+def test_results_carry_next_and_the_run_proceeds_in_order(world) -> None:  # type: ignore[no-untyped-def]
+    guard, *_ = world
+    result = call(guard, "preflight")
+    assert result["next"] == {"ticket": "01", "tool": "backup", "environment": "staging", "blocked_by": None}
+    result = call(guard, "backup", "staging")
+    assert result["next"]["tool"] == "apply_indexes"
+
+
+# -- rule 2: stop on failure -------------------------------------------------------------------------------
+
+
+def test_a_failed_ticket_blocks_everything_but_its_rerun_rollback_and_status(world) -> None:  # type: ignore[no-untyped-def]
+    guard, _, steps, _ = world
+    run_through(guard, "01")
+    steps.fail.add("apply_indexes:staging")
+    assert call(guard, "apply_indexes", "staging")["status"] == "FAIL"
+    assert refused(guard, "apply_rls", "staging").code == Code.BLOCKED_BY_FAILURE
+    assert refused(guard, "backup", "production").code == Code.BLOCKED_BY_FAILURE
+    assert guard.status()["tickets"][2]["status"] == "FAILED"
+    steps.fail.clear()
+    assert call(guard, "apply_indexes", "staging")["status"] == "PASS"
+
+
+def test_a_failure_allows_a_rollback_of_its_environment(world) -> None:  # type: ignore[no-untyped-def]
+    guard, _, steps, _ = world
+    run_through(guard, "01")
+    steps.fail.add("apply_indexes:staging")
+    call(guard, "apply_indexes", "staging")
+    result = call(guard, "rollback", "staging", scope="indexes", reason="failed build")
+    assert result["status"] == "PASS"
+    assert result["tickets_rolled_back"] == ["02"]
+    assert guard.status()["tickets"][2]["status"] == "ROLLED_BACK"
+
+
+# -- rule 3: halt ------------------------------------------------------------------------------------------
+
+
+def test_halt_refuses_every_mutating_call_until_resume(world) -> None:  # type: ignore[no-untyped-def]
+    guard, *_ = world
+    guard.halt("lunch")
+    r = refused(guard, "preflight")
+    assert r.code == Code.HALTED and "lunch" in r.message
+    assert guard.status()["halted"] is True
+    guard.resume()
+    assert call(guard, "preflight")["status"] == "PASS"
+
+
+# -- rules 4 and 5: soak and approval ----------------------------------------------------------------------
+
+
+def test_production_waits_for_the_soak_window_then_for_an_approval_bound_to_ticket_05(world) -> None:  # type: ignore[no-untyped-def]
+    guard, _, _, clock = world
+    run_through(guard, "05")
+    r = refused(guard, "backup", "production")
+    assert r.code == Code.SOAK_PENDING and "14400 seconds left" in r.message
+    assert guard.status()["soak_remaining_s"] == pytest.approx(14400, abs=2)
+    assert guard.status()["next"]["blocked_by"] == "SOAK_PENDING"
+    clock.now += timedelta(hours=4, seconds=1)
+    r = refused(guard, "backup", "production")
+    assert r.code == Code.APPROVAL_REQUIRED and "approve production" in r.message
+    guard.approve_production("Ada")
+    assert guard.status()["approval"]["by"] == "Ada"
+    assert call(guard, "backup", "production")["status"] == "PASS"
+
+
+def test_an_approval_given_before_a_staging_rollback_no_longer_counts(world) -> None:  # type: ignore[no-untyped-def]
+    guard, _, _, clock = world
+    run_through(guard, "05")
+    clock.now += timedelta(hours=5)
+    guard.approve_production("Ada")
+    call(guard, "rollback", "staging", scope="combos", reason="redo")
+    assert guard.status()["approval"] is None
+    call(guard, "fix_combos", "staging")
+    call(guard, "validate", "staging")
+    assert refused(guard, "backup", "production").code == Code.SOAK_PENDING  # the soak clock restarted
+    clock.now += timedelta(hours=5)
+    assert refused(guard, "backup", "production").code == Code.APPROVAL_REQUIRED
+
+
+def test_approve_production_is_refused_before_ticket_05_passed(world) -> None:  # type: ignore[no-untyped-def]
+    guard, *_ = world
+    run_through(guard, "04")
+    with pytest.raises(Refused) as caught:
+        guard.approve_production("Ada")
+    assert caught.value.code == Code.APPROVAL_REQUIRED
+
+
+def test_without_require_approval_production_runs_after_the_soak(tmp_path: Path) -> None:
+    settings = Settings(
+        staging_dsn="x", production_dsn="y", run_dir=tmp_path, soak_hours=0, require_approval=False
+    )
+    steps = FakeSteps()
+    guard = Guard(settings, {t: steps.executor(t) for t in {t.tool for t in TICKETS}}, probes=FakeProbes())
+    run_through(guard, "10")
+    assert guard.status()["next"] is None
+
+
+# -- rule 6: staging drift -----------------------------------------------------------------------------
+
+
+def test_staging_drift_refuses_ticket_06_naming_each_difference(world) -> None:  # type: ignore[no-untyped-def]
+    guard, probes, _, clock = world
+    run_through(guard, "05")
+    clock.now += timedelta(hours=5)
+    guard.approve_production("Ada")
+    probes.drift = ["index idx_dishes_course is missing", "RLS disabled on menuca_v3.dishes"]
+    r = refused(guard, "backup", "production")
+    assert r.code == Code.STAGING_DRIFTED
+    assert "idx_dishes_course" in r.message and "menuca_v3.dishes" in r.message
+    assert guard.status()["tickets"][6]["status"] == "PENDING"
+
+
+# -- rule 7: one at a time ---------------------------------------------------------------------------------
+
+
+def test_a_call_while_another_holds_the_run_directory_lock_is_refused_locked(world) -> None:  # type: ignore[no-untyped-def]
+    guard, *_ = world
+    call(guard, "preflight")
+    fd = os.open(guard.settings.run_dir / RUN_LOCK, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        assert refused(guard, "backup", "staging").code == Code.LOCKED
+    finally:
+        os.close(fd)
+    assert call(guard, "backup", "staging")["status"] == "PASS"
+
+
+def test_a_call_while_another_server_holds_the_advisory_lock_is_refused_locked(world) -> None:  # type: ignore[no-untyped-def]
+    guard, probes, *_ = world
+    call(guard, "preflight")
+    probes.db_locked = True
+    assert refused(guard, "backup", "staging").code == Code.LOCKED
+    assert any(e["outcome"] == "REFUSED LOCKED" for e in guard.journal.events())
+
+
+# -- rule 8: idempotent replay -----------------------------------------------------------------------------
+
+
+def test_a_complete_ticket_replays_its_recorded_result_without_running_even_when_halted(world) -> None:  # type: ignore[no-untyped-def]
+    guard, _, steps, _ = world
+    first = call(guard, "preflight")
+    guard.halt("freeze")
+    again = call(guard, "preflight")
+    assert again["replayed"] is True
+    assert again["run_id"] == first["run_id"] and again["checks"] == first["checks"]
+    assert steps.runs.count(("preflight", "both")) == 1
+
+
+# -- rule 9: interrupted -----------------------------------------------------------------------------------
+
+
+def test_a_ticket_left_in_progress_is_shown_interrupted_and_its_rerun_ends_stale_backends(world) -> None:  # type: ignore[no-untyped-def]
+    guard, probes, *_ = world
+    run_through(guard, "01")
+    from server.runbook import EventKind
+
+    state = guard.load_state()
+    guard.journal.append(
+        EventKind.STARTED, run_id=state.run_id, ticket="02", tool="apply_indexes", environment="staging"
+    )  # a server that died mid-step
+    ticket = guard.status()["tickets"][2]
+    assert ticket["status"] == "IN_PROGRESS" and ticket["interrupted"] is True
+    result = call(guard, "apply_indexes", "staging")
+    assert result["status"] == "PASS"
+    assert probes.stale_calls and probes.stale_calls[0][2] == (4242,)
+    assert any(e["event"] == "interrupted" for e in guard.journal.events())
+
+
+# -- rule 10: rollback -------------------------------------------------------------------------------------
+
+
+def test_rollback_needs_the_environments_backup_and_returns_later_tickets_to_rolled_back(world) -> None:  # type: ignore[no-untyped-def]
+    guard, *_ = world
+    call(guard, "preflight")
+    assert refused(guard, "rollback", "staging", scope="full", reason="x").code == Code.OUT_OF_ORDER
+    run_through(guard, "04")
+    result = call(guard, "rollback", "staging", scope="indexes", reason="redo")
+    assert result["tickets_rolled_back"] == ["02", "03", "04"]
+    assert result["next"]["tool"] == "apply_indexes"
+    assert [t["status"] for t in guard.status()["tickets"][1:5]] == [
+        "COMPLETE",
+        "ROLLED_BACK",
+        "ROLLED_BACK",
+        "ROLLED_BACK",
+    ]
+    assert refused(guard, "apply_rls", "staging").code == Code.OUT_OF_ORDER
+
+
+def test_staging_cannot_be_rolled_back_once_production_has_begun(world) -> None:  # type: ignore[no-untyped-def]
+    guard, _, _, clock = world
+    run_through(guard, "05")
+    clock.now += timedelta(hours=5)
+    guard.approve_production("Ada")
+    call(guard, "backup", "production")
+    assert refused(guard, "rollback", "staging", scope="rls", reason="x").code == Code.OUT_OF_ORDER
+
+
+def test_a_full_production_restore_needs_one_approval_per_restore(world) -> None:  # type: ignore[no-untyped-def]
+    guard, _, _, clock = world
+    run_through(guard, "05")
+    clock.now += timedelta(hours=5)
+    guard.approve_production("Ada")
+    call(guard, "backup", "production")
+    call(guard, "apply_indexes", "production")
+    assert refused(guard, "rollback", "production", scope="full", reason="bad").code == Code.APPROVAL_REQUIRED
+    guard.approve_rollback("Grace")
+    assert call(guard, "rollback", "production", scope="full", reason="bad")["status"] == "PASS"
+    call(guard, "apply_indexes", "production")
+    assert (
+        refused(guard, "rollback", "production", scope="full", reason="again").code == Code.APPROVAL_REQUIRED
+    )
+    assert call(guard, "rollback", "production", scope="indexes", reason="narrow")["status"] == "PASS"
+
+
+# -- NOT_CONFIGURED and precedence -------------------------------------------------------------------------
+
+
+def test_not_configured_comes_first_of_the_refusals(world) -> None:  # type: ignore[no-untyped-def]
+    guard, probes, *_ = world
+    probes.config = "MENUCA_PRODUCTION_DSN not set"
+    guard.halt("x")
+    r = refused(guard, "backup", "staging")
+    assert r.code == Code.NOT_CONFIGURED and "MENUCA_PRODUCTION_DSN" in r.message
+
+
+def test_halted_outranks_failure_and_order(world) -> None:  # type: ignore[no-untyped-def]
+    guard, _, steps, _ = world
+    run_through(guard, "01")
+    steps.fail.add("apply_indexes:staging")
+    call(guard, "apply_indexes", "staging")
+    assert refused(guard, "fix_combos", "staging").code == Code.BLOCKED_BY_FAILURE
+    guard.halt("x")
+    assert refused(guard, "fix_combos", "staging").code == Code.HALTED
+
+
+def test_every_refusal_is_journaled_and_logged(world) -> None:  # type: ignore[no-untyped-def]
+    guard, *_ = world
+    refused(guard, "apply_rls", "staging")
+    events = guard.journal.events()
+    assert [e["event"] for e in events] == ["received", "refused"]
+    log = (guard.settings.run_dir / "EXECUTION_LOG.md").read_text(encoding="utf-8")
+    assert "REFUSED OUT_OF_ORDER" in log
+    assert guard.journal.verify().ok
+
+
+def test_completion_lines_count_completed_tickets(world) -> None:  # type: ignore[no-untyped-def]
+    guard, *_ = world
+    run_through(guard, "03")
+    call(guard, "apply_rls", "staging")  # a replay writes no completion line
+    log = (guard.settings.run_dir / "EXECUTION_LOG.md").read_text(encoding="utf-8")
+    assert log.count("STATUS: COMPLETE") == 4
+    assert guard.journal.verify().ok
+
+
+def test_abandon_ends_the_run_and_the_next_preflight_starts_a_new_one(world) -> None:  # type: ignore[no-untyped-def]
+    guard, *_ = world
+    first = call(guard, "preflight")["run_id"]
+    guard.abandon("wrong target")
+    assert refused(guard, "backup", "staging").code == Code.OUT_OF_ORDER
+    second = call(guard, "preflight")
+    assert second["run_id"] != first and second["replayed"] is False
