@@ -159,17 +159,19 @@ def build_server(settings: Settings) -> MCPServer:
 def _add_resources(mcp: MCPServer, settings: Settings, guard: Any) -> None:
     from server.tickets_doc import ticket_markdown
 
-    for ticket in TICKETS:
-
-        def read_ticket(ticket_id: str = ticket.id) -> str:
+    def reader(ticket_id: str) -> Any:
+        def read_ticket() -> str:
             return ticket_markdown(ticket_id)
 
+        return read_ticket
+
+    for ticket in TICKETS:
         mcp.resource(
             f"menuca://tickets/{ticket.id}",
             name=f"ticket-{ticket.id}",
             description=f"Ticket {ticket.id}: {ticket.tool} on {ticket.environment} (the runbook page a human reads)",
             mime_type="text/markdown",
-        )(read_ticket)
+        )(reader(ticket.id))
 
     @mcp.resource(
         "menuca://run/execution-log",

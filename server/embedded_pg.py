@@ -14,11 +14,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import LiteralString, cast
 from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
 
+from server.db import SQL_DIR
 from server.errors import EmbeddedPgError
 from server.pgbin import find_bindir
 
@@ -214,6 +216,7 @@ class EmbeddedPostgres:
                     sql.Identifier(APP_ROLE), sql.Literal(self.password)
                 )
             )
+            conn.execute(sql.SQL(cast(LiteralString, (SQL_DIR / "embedded" / "cluster_roles.sql").read_text("utf-8"))))
             for name in databases:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(

@@ -136,13 +136,18 @@ class DatabaseProbes:
             return staging_drift(conn, state)
 
     @contextlib.contextmanager
-    def db_locks(self, environments: tuple[Env, ...], run_id: str) -> Iterator[list[int]]:
+    def db_locks(self, environments: tuple[Env, ...], run_id: str, best_effort: bool = False) -> Iterator[list[int]]:
         held: list[db.Conn] = []
         try:
             for env in environments:
                 # A dedicated autocommit session that stays idle: never the one doing the work, never a
                 # transaction, never a blocking wait (a blocked waiter can deadlock with a concurrent build).
-                conn = db.connect(self.settings.dsn(env) or "", run_id=run_id, autocommit=True)
+                try:
+                    conn = db.connect(self.settings.dsn(env) or "", run_id=run_id, autocommit=True)
+                except NotConfigured:
+                    if best_effort:
+                        continue
+                    raise
                 held.append(conn)
                 row = db.query_one(conn, "SELECT pg_try_advisory_lock(%s) AS ok", [ADVISORY_KEY])
                 if not row or not row["ok"]:
@@ -436,7 +441,7 @@ class Guard:
 
         envs = environments_of(tool, environment)
         problem = self.probes.config_problem(envs)
-        if problem:
+        if problem and tool != "preflight":  # preflight runs and reports it as a failed check instead
             self._refuse(state, call, args, Code.NOT_CONFIGURED, f"{problem}.")
         self._check(state, call, args)
 
@@ -444,7 +449,7 @@ class Guard:
         run_id = state.run_id if state.active and state.run_id else new_run_id()
         run_lock = self._take_run_lock(state, call, args)
         try:
-            with self.probes.db_locks(envs, run_id) as own_pids:
+            with self.probes.db_locks(envs, run_id, best_effort=tool == "preflight") as own_pids:
                 state = self.load_state()  # the rules again, now that nobody else can move the run
                 recorded = replayable(state, call) if tool != "rollback" else None
                 if recorded is not None:

@@ -37,7 +37,7 @@ class FakeProbes:
         return list(self.drift)
 
     @contextlib.contextmanager
-    def db_locks(self, environments: tuple[str, ...], run_id: str) -> Iterator[list[int]]:
+    def db_locks(self, environments: tuple[str, ...], run_id: str, best_effort: bool = False) -> Iterator[list[int]]:
         if self.db_locked:
             raise Refused(str(Code.LOCKED), "another call holds the advisory lock.")
         yield [4242]
@@ -341,6 +341,7 @@ def test_a_full_production_restore_needs_one_approval_per_restore(world) -> None
 
 def test_not_configured_comes_first_of_the_refusals(world) -> None:  # type: ignore[no-untyped-def]
     guard, probes, *_ = world
+    call(guard, "preflight")
     probes.config = "MENUCA_PRODUCTION_DSN not set"
     guard.halt("x")
     r = refused(guard, "backup", "staging")

@@ -1,0 +1,7 @@
+-- Run once by the embedded cluster's superuser: the roles a Supabase project has. service_role is
+-- BYPASSRLS, which only a superuser may grant, so the application role (a plain owner, like
+-- Supabase's postgres) could not create it while seeding. The application role may SET ROLE to them.
+CREATE ROLE anon NOLOGIN NOINHERIT;
+CREATE ROLE authenticated NOLOGIN NOINHERIT;
+CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
+GRANT anon, authenticated, service_role TO menuca;
