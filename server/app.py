@@ -23,10 +23,14 @@ from server.runbook import TICKETS
 from server.settings import Settings, scrub
 from tools import registry
 from tools.results import (
+    ApplyIndexesResult,
+    ApplyRlsResult,
     BackupResult,
+    FixCombosResult,
     PreflightResult,
     RollbackResult,
     StatusResult,
+    ValidateResult,
 )
 
 log = get_logger(__name__)
@@ -124,6 +128,69 @@ def build_server(settings: Settings) -> MCPServer:
     )
     async def backup(environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False) -> BackupResult:
         return await run_call("backup", environment, {"dry_run": dry_run}, ctx, BackupResult)
+
+    @mcp.tool(
+        description="Tickets 02 (staging) and 07 (production). Makes the 58 target indexes exist: each is "
+        "'present' (same name, valid), 'equivalent' (an existing valid index with the same definition under "
+        "another name: not duplicated), 'rebuilt' (an INVALID one of that name) or 'created'. Every build is "
+        "CREATE INDEX CONCURRENTLY on its own, after a check for long transactions, verified valid after; "
+        "then ANALYZE, and the menu queries are timed before and after (PASS needs them not slower).",
+        annotations=_annotations("Performance indexes (tickets 02, 07)"),
+    )
+    async def apply_indexes(
+        environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
+    ) -> ApplyIndexesResult:
+        return await run_call("apply_indexes", environment, {"dry_run": dry_run}, ctx, ApplyIndexesResult)
+
+    @mcp.tool(
+        description="Tickets 03 (staging) and 08 (production). Enables Row Level Security on every menuca_v3 "
+        "table with its tenant-isolation policies and helper functions, all in one short-lock transaction "
+        "(RLS is never on without its policies), keeps pre-existing policies, then proves isolation with a "
+        "test matrix run as the real roles anon and authenticated with JWT claims, in transactions that are "
+        "always rolled back. Any failed test restores the previous RLS state and returns FAIL.",
+        annotations=_annotations("Row Level Security (tickets 03, 08)", destructiveHint=True),
+    )
+    async def apply_rls(
+        environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
+    ) -> ApplyRlsResult:
+        return await run_call("apply_rls", environment, {"dry_run": dry_run}, ctx, ApplyRlsResult)
+
+    @mcp.tool(
+        description="Tickets 04 (staging) and 09 (production). Repairs orphaned combo groups from the V1 source "
+        "junction in ONE transaction: optionally backfills the referenced dishes missing from menuca_v3.dishes "
+        "(backfill_missing_dishes=true; as inactive dishes), inserts the missing combo items (never a duplicate "
+        "pair), and commits only if the gate holds: source-backed orphan rate < 5 % and integrity. Otherwise "
+        "everything is rolled back and the result says why and what to call next.",
+        annotations=_annotations("Combo repair (tickets 04, 09)", destructiveHint=True),
+    )
+    async def fix_combos(
+        environment: EnvironmentArg,
+        ctx: Context,
+        dry_run: DryRunArg = False,
+        backfill_missing_dishes: Annotated[
+            bool,
+            Field(
+                description="first add the referenced dishes that exist only in the V1 staging menu (inactive)"
+            ),
+        ] = False,
+    ) -> FixCombosResult:
+        return await run_call(
+            "fix_combos",
+            environment,
+            {"dry_run": dry_run, "backfill_missing_dishes": backfill_missing_dishes},
+            ctx,
+            FixCombosResult,
+        )
+
+    @mcp.tool(
+        description="Tickets 05 (staging) and 10 (production). Re-checks, from the database's real state, "
+        "everything tickets 02-04 promised (indexes, RLS and its test matrix, combo gate), integrity, the menu "
+        "query against the preflight baseline, and health; for production also compares the catalog with "
+        "staging and shows row counts side by side. Changes nothing.",
+        annotations=_annotations("Validation (tickets 05, 10)", readOnlyHint=True),
+    )
+    async def validate(environment: EnvironmentArg, ctx: Context) -> ValidateResult:
+        return await run_call("validate", environment, {}, ctx, ValidateResult)
 
     @mcp.tool(
         description="Undo this run's work in one environment. scope='indexes' drops exactly the indexes the "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -202,6 +203,42 @@ def cmd_abandon(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- replay ------------------------------------------------------------------------------------------
+
+
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile  # noqa: PLC0415
+
+    import anyio  # noqa: PLC0415
+
+    from server.replay import DatabasePair, load, run_replay  # noqa: PLC0415
+    from server.seed import seed_database  # noqa: PLC0415
+
+    replay = load(Path(args.file))
+    cluster = embedded_pg.EmbeddedPostgres.create()
+    run_dir = Path(tempfile.mkdtemp(prefix="menuca-replay-"))
+    try:
+        pair = DatabasePair(cluster.dsn("menuca_staging"), cluster.dsn("menuca_production"))
+        seed_database(pair.staging_dsn, scale=replay.settings.scale, seed=replay.settings.seed)
+        seed_database(
+            pair.production_dsn, scale=replay.settings.scale, seed=replay.settings.seed, production=True
+        )
+        report = anyio.run(run_replay, replay, pair, run_dir)
+    finally:
+        if args.keep:
+            print(
+                f"kept: run dir {run_dir}; embedded PostgreSQL on port {cluster.port} (data {cluster.base})"
+            )
+            print(f"      stop it with: pg_ctl -D {cluster.data_dir} stop (as the postgres user when root)")
+        else:
+            cluster.stop()
+            shutil.rmtree(run_dir, ignore_errors=True)
+    if not report.passed:
+        print(f"FAILED: {report.failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
 # -- parser ------------------------------------------------------------------------------------------
 
 
@@ -259,6 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     abandon = sub.add_parser("abandon", parents=[parent], help="end the current run")
     abandon.add_argument("--reason", required=True)
     abandon.set_defaults(handler=cmd_abandon)
+
+    replay = sub.add_parser(
+        "replay", parents=[parent], help="run a replay file against a fresh embedded pair"
+    )
+    replay.add_argument("file", help="a replay file (tests/replays/*.json)")
+    replay.add_argument("--keep", action="store_true", help="keep the databases and run dir for inspection")
+    replay.set_defaults(handler=cmd_replay)
     return parser
 
 

@@ -216,7 +216,9 @@ class EmbeddedPostgres:
                     sql.Identifier(APP_ROLE), sql.Literal(self.password)
                 )
             )
-            conn.execute(sql.SQL(cast(LiteralString, (SQL_DIR / "embedded" / "cluster_roles.sql").read_text("utf-8"))))
+            conn.execute(
+                sql.SQL(cast(LiteralString, (SQL_DIR / "embedded" / "cluster_roles.sql").read_text("utf-8")))
+            )
             for name in databases:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(

@@ -136,7 +136,9 @@ class DatabaseProbes:
             return staging_drift(conn, state)
 
     @contextlib.contextmanager
-    def db_locks(self, environments: tuple[Env, ...], run_id: str, best_effort: bool = False) -> Iterator[list[int]]:
+    def db_locks(
+        self, environments: tuple[Env, ...], run_id: str, best_effort: bool = False
+    ) -> Iterator[list[int]]:
         held: list[db.Conn] = []
         try:
             for env in environments:

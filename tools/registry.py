@@ -6,8 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from server.guard import Executor
-from tools import backup, preflight, rollback
-from tools.results import BackupResult, PreflightResult, RollbackResult, TicketResult
+from tools import apply_indexes, apply_rls, backup, fix_combos, preflight, rollback, validate
+from tools.results import (
+    ApplyIndexesResult,
+    ApplyRlsResult,
+    BackupResult,
+    FixCombosResult,
+    PreflightResult,
+    RollbackResult,
+    TicketResult,
+    ValidateResult,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,10 @@ class ToolSpec:
 TOOLS: dict[str, ToolSpec] = {
     "preflight": ToolSpec(preflight.run, PreflightResult, preflight.SQL_FILES),
     "backup": ToolSpec(backup.run, BackupResult, backup.SQL_FILES),
+    "apply_indexes": ToolSpec(apply_indexes.run, ApplyIndexesResult, apply_indexes.SQL_FILES),
+    "apply_rls": ToolSpec(apply_rls.run, ApplyRlsResult, apply_rls.SQL_FILES),
+    "fix_combos": ToolSpec(fix_combos.run, FixCombosResult, fix_combos.SQL_FILES),
+    "validate": ToolSpec(validate.run, ValidateResult, validate.SQL_FILES),
     "rollback": ToolSpec(rollback.run, RollbackResult, rollback.SQL_FILES),
 }
 

@@ -83,13 +83,113 @@ class PreflightResult(TicketResult):
 
 
 class BackupResult(TicketResult):
-    backup_id: str | None = Field(default=None, description="non-empty on PASS")
+    backup_id: str = Field(min_length=1, description="the backup's name (also for a failed or planned one)")
     path: str | None = None
     bytes: int | None = None
     sha256: str | None = None
     row_counts: dict[str, int] = Field(default_factory=dict)
     verified: bool = False
     verification: list[str] = Field(default_factory=list, description="how the archive was proven readable")
+
+
+class IndexOutcome(BaseModel):
+    name: str
+    table: str
+    action: Literal["created", "present", "equivalent", "rebuilt", "planned", "failed"]
+    equivalent_to: str | None = Field(default=None, description="the existing index that already covers it")
+    valid: bool
+    build_ms: int | None = None
+
+
+class QueryTiming(BaseModel):
+    name: str
+    before_ms: float | None
+    after_ms: float | None
+    speedup: float | None
+    uses_index: bool | None = Field(
+        default=None, description="the plan after uses an index on its main table"
+    )
+
+
+class ApplyIndexesResult(TicketResult):
+    indexes: list[IndexOutcome] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict, description="targets per action")
+    menu_query_ms_before: float | None = None
+    menu_query_ms_after: float | None = None
+    speedup: float | None = None
+    queries: list[QueryTiming] = Field(default_factory=list)
+    long_transactions: list[str] = Field(default_factory=list)
+
+
+class RlsTest(BaseModel):
+    name: str
+    role: Literal["anon", "authenticated"]
+    identity: str = Field(description="whose JWT claims: tenant A, tenant B, platform admin, end user, none")
+    table: str
+    action: str
+    expected: Literal["allow", "deny"]
+    actual: str
+    passed: bool
+
+
+class ApplyRlsResult(TicketResult):
+    tables_enabled: int = 0
+    tables_total: int = 0
+    policies_created: list[str] = Field(default_factory=list)
+    policies_preexisting: list[str] = Field(default_factory=list)
+    helper_functions: list[str] = Field(default_factory=list)
+    indexes_built: list[str] = Field(default_factory=list)
+    tests: list[RlsTest] = Field(default_factory=list)
+    tests_passed: int = 0
+    tests_total: int = 0
+    snapshot_restored: bool = False
+    lock_retries: int = 0
+    blocking_sessions: list[str] = Field(default_factory=list)
+
+
+class OrphanRates(BaseModel):
+    naive: float = Field(description="orphaned groups / all groups")
+    source_backed: float = Field(
+        description="orphaned groups / groups whose legacy_v1_id is in the source junction"
+    )
+
+
+class Coverage(BaseModel):
+    source_rows: int
+    mapped_rows: int
+    unmapped_group_missing: int
+    unmapped_dish_missing: int
+    unmapped_dish_ambiguous: int
+    already_present: int = 0
+    dishes_missing_backfillable: int = 0
+    dishes_ambiguous: int = 0
+    dishes_nowhere: int = 0
+
+
+class FixCombosResult(TicketResult):
+    orphan_rate_before: OrphanRates | None = None
+    orphan_rate_after: OrphanRates | None = None
+    items_inserted: int = 0
+    dishes_backfilled: int = 0
+    batch_id: str = Field(min_length=1, description="this attempt's batch (rolled back when the gate failed)")
+    committed: bool = False
+    coverage: Coverage | None = None
+    empty_shells: int | None = Field(
+        default=None, description="groups without items that never had any in the source"
+    )
+    band: Literal["excellent", "pass", "warning", "fail"] | None = None
+
+
+class ValidateResult(TicketResult):
+    menu_query_ms_baseline: float | None = None
+    menu_query_ms_now: float | None = None
+    speedup: float | None = None
+    orphan_rate: OrphanRates | None = None
+    rls_tests_passed: int = 0
+    rls_tests_total: int = 0
+    row_counts: dict[str, dict[str, int | None]] | None = Field(
+        default=None, description="production only: {table: {staging, production}} (reported, not gated)"
+    )
 
 
 class RollbackResult(TicketResult):

@@ -1,0 +1,82 @@
+"""A real MCP client over stdio, as an agent uses the server: for replays, the demo and the tests."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import get_default_environment, stdio_client
+
+REFUSED = re.compile(r"REFUSED ([A-Z_]+): (.*)", re.DOTALL)
+ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
+
+
+def server_env(
+    *,
+    staging_dsn: str | None,
+    production_dsn: str | None,
+    run_dir: Path,
+    soak_hours: float = 4,
+    require_approval: bool = True,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment of a `menuca-migrate serve` child: the stdio child inherits almost nothing."""
+    env = dict(get_default_environment())
+    env.update(
+        {
+            "MENUCA_RUN_DIR": str(run_dir),
+            "MENUCA_SOAK_HOURS": str(soak_hours),
+            "MENUCA_REQUIRE_APPROVAL": "true" if require_approval else "false",
+        }
+    )
+    if staging_dsn:
+        env["MENUCA_STAGING_DSN"] = staging_dsn
+    if production_dsn:
+        env["MENUCA_PRODUCTION_DSN"] = production_dsn
+    env.update(extra or {})
+    return env
+
+
+@asynccontextmanager
+async def connect(env: dict[str, str], errlog: TextIO | None = None) -> AsyncIterator[Client]:
+    """Start `menuca-migrate serve` over stdio with this environment and connect to it."""
+    params = StdioServerParameters(command=sys.executable, args=["-m", "server.cli", "serve"], env=env)
+    async with Client(stdio_client(params, errlog=errlog or sys.stderr)) as client:
+        yield client
+
+
+@dataclass
+class ToolOutcome:
+    """One tool call as the agent saw it."""
+
+    is_error: bool
+    text: str
+    result: dict[str, Any] | None
+    refused: str | None  # the refusal code, when the server refused the call
+    message: str
+
+    @property
+    def status(self) -> str | None:
+        return None if self.result is None else self.result.get("status")
+
+
+async def call_tool(
+    client: Client, name: str, arguments: dict[str, Any] | None = None, progress: ProgressFn | None = None
+) -> ToolOutcome:
+    result = await client.call_tool(name, arguments or {}, progress_callback=progress)
+    text = " ".join(getattr(block, "text", "") for block in result.content)
+    match = REFUSED.search(text)
+    structured = result.structured_content if isinstance(result.structured_content, dict) else None
+    return ToolOutcome(
+        is_error=bool(result.is_error),
+        text=text,
+        result=None if result.is_error else structured,
+        refused=match.group(1) if (result.is_error and match) else None,
+        message=match.group(2) if match else text,
+    )

@@ -1,0 +1,18 @@
+"""(being written) the apply_indexes step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.context import StepContext
+from tools.results import StepOutcome
+
+SQL_FILES: tuple[str, ...] = ()
+
+
+def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+    raise NotImplementedError("apply_indexes is being written")
+
+
+def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+    raise NotImplementedError("apply_indexes rollback is being written")
