@@ -207,12 +207,12 @@ def cmd_abandon(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
-    import anyio  # noqa: PLC0415
+    import anyio
 
-    from server.replay import DatabasePair, load, run_replay  # noqa: PLC0415
-    from server.seed import seed_database  # noqa: PLC0415
+    from server.replay import DatabasePair, load, run_replay
+    from server.seed import seed_database
 
     replay = load(Path(args.file))
     cluster = embedded_pg.EmbeddedPostgres.create()

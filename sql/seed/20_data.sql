@@ -34,17 +34,31 @@
 --   reported 16,356 items: with ~200 ambiguous dishes each referenced at least once, 16,322 is the
 --   most the real counts allow.
 
+-- The planner knows nothing about the temporary plan tables below and would JIT-compile every
+-- statement for imagined millions of rows: that alone costs seconds. Local to the seed's transaction.
+SELECT set_config('jit', 'off', true);
+
 -- ---------------------------------------------------------------------------------------------
 -- Helpers (temporary: they vanish with the session and are never part of the schema)
 -- ---------------------------------------------------------------------------------------------
 
--- A uniform number in [0, 1) from (seed, stream, i): the first 52 bits of an md5.
-CREATE FUNCTION pg_temp.h(stream text, i bigint) RETURNS double precision
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$
-        SELECT ('x' || substr(md5(current_setting('menuca.seed') || ':' || stream || ':' || i::text), 1, 13))::bit(52)::bigint
-            / 4503599627370496.0::double precision
-    $$;
+-- A uniform number in [0, 1) from (seed, stream, i). hashint8extended hashes the integer value (not
+-- its bytes), so it gives the same result on every platform; the stream key is an md5 of seed and
+-- stream name. The seed is written into the function as a literal and the function is IMMUTABLE so
+-- that, with a constant stream name, the planner folds the key into a constant: one integer hash
+-- per row (about 0.1 microseconds) instead of an md5 per row.
+DO $helpers$
+BEGIN
+    EXECUTE format($create$
+        CREATE FUNCTION pg_temp.h(stream text, i bigint) RETURNS double precision
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $body$
+                SELECT (hashint8extended(i, ('x' || substr(md5(%L || stream), 1, 16))::bit(64)::bigint)
+                        & 4503599627370495)::double precision / 4503599627370496.0::double precision
+            $body$
+        $create$, 'menuca-seed:' || current_setting('menuca.seed')::bigint || ':');
+END
+$helpers$;
 
 -- An integer in [0, n) from (seed, stream, i).
 CREATE FUNCTION pg_temp.hi(stream text, i bigint, n bigint) RETURNS bigint
@@ -245,6 +259,11 @@ UPDATE rp SET legacy_v2_id = (1000 + in_v2.rn * 3)::integer FROM in_v2 WHERE in_
 
 CREATE UNIQUE INDEX ON rp (id);
 
+-- V1 restaurants, numbered from 0, for spreading rows over them.
+CREATE TEMP TABLE v1r ON COMMIT DROP AS
+SELECT row_number() OVER (ORDER BY id) - 1 AS idx, id, legacy_v1_id FROM rp WHERE legacy_v1_id IS NOT NULL;
+CREATE UNIQUE INDEX ON v1r (idx);
+
 INSERT INTO menuca_v3.restaurants (id, uuid, legacy_v1_id, legacy_v2_id, name, status, activated_at,
                                    suspended_at, closed_at, created_at, updated_at)
 SELECT rp.id,
@@ -427,7 +446,7 @@ UPDATE cgp SET legacy_v2_id = (500 + v2.rn)::integer FROM v2 WHERE v2.id = cgp.i
 -- ambiguous or missing dishes), 'pre' (maps, already has items in V3), 'v' (references dishes that
 -- exist in V3), 'extra' (one of its rows is an ambiguous or missing dish), 'plain'.
 CREATE TEMP TABLE sg ON COMMIT DROP AS
-SELECT legacy_v1_id, cg_id, cgp.restaurant_id, cgp.kind, cgp.restaurant_groups,
+SELECT v1_combo_ids.legacy_v1_id, cg_id, cgp.restaurant_id, cgp.kind, cgp.restaurant_groups,
        CASE WHEN cg_id IS NULL THEN 'unmapped' ELSE 'plain' END AS role,
        CASE WHEN cg_id IS NULL THEN 1 END AS size,
        0 AS v_rows
@@ -470,12 +489,13 @@ WITH buckets AS (
     SELECT s.*, s.total - (s.c1 + 2 * s.c2 + 3 * s.c3 + 4 * s.c4 + s.rows59) - 10 * s.c10 AS e10
       FROM shaped s
 ), big AS (
-    -- 10+ groups: the first gets min(74, e10) extra items; the others share the rest with weights
+    -- 10+ groups: the first gets 74 / 2405 of the surplus over 10 items (74 at scale 1, where the
+    -- surplus is 2405: the facts' maximum of 84), at most 74; the others share the rest with weights
     -- 1 / (i + 10 * scale), which keeps the distribution's shape at every scale.
     SELECT i,
-           CASE WHEN i = 1 THEN CASE WHEN t.c10 = 1 THEN t.e10 ELSE least(74, t.e10) END
-                ELSE (floor((t.e10 - least(74, t.e10)) * cw / nullif(tw, 0))
-                      - floor((t.e10 - least(74, t.e10)) * coalesce(lag(cw) OVER (ORDER BY i), 0) / nullif(tw, 0)))::integer
+           CASE WHEN i = 1 THEN first.extra
+                ELSE (floor((t.e10 - first.extra) * cw / nullif(tw, 0))
+                      - floor((t.e10 - first.extra) * coalesce(lag(cw) OVER (ORDER BY i), 0) / nullif(tw, 0)))::integer
            END AS extra
       FROM tens t
      CROSS JOIN LATERAL (
@@ -486,6 +506,9 @@ WITH buckets AS (
                        OVER () AS tw
               FROM generate_series(1, t.c10) AS i
            ) AS w
+     CROSS JOIN LATERAL (
+            SELECT CASE WHEN t.c10 = 1 THEN t.e10 ELSE least(74, round(t.e10 * 74 / 2405.0)::integer) END AS extra
+           ) AS first
 ), all_sizes AS (
     SELECT 10 + extra AS size FROM big
     UNION ALL
@@ -497,6 +520,28 @@ WITH buckets AS (
 )
 SELECT row_number() OVER (ORDER BY size DESC) AS pos, size FROM all_sizes;
 
+-- Groups that reference dishes already in V3 (only in restaurants with a V3 menu), each with 1-3
+-- such rows: v_rows = 1 + a share of the remaining rows with a random weight in [0.2, 2], which
+-- (as n_v_rows < 1.9 * n_v_groups) never gives more than 2 extra rows.
+WITH v AS (
+    SELECT legacy_v1_id FROM sg WHERE role = 'plain' AND kind = 'B'
+     ORDER BY pg_temp.h('source-v', cg_id), cg_id LIMIT (SELECT n_v_groups FROM cfg)
+)
+UPDATE sg SET role = 'v' FROM v WHERE v.legacy_v1_id = sg.legacy_v1_id;
+
+WITH weighted AS (
+    SELECT legacy_v1_id,
+           sum(0.2 + 1.8 * pg_temp.h('source-v-rows', cg_id)::numeric) OVER (ORDER BY legacy_v1_id ROWS UNBOUNDED PRECEDING) AS cw,
+           sum(0.2 + 1.8 * pg_temp.h('source-v-rows', cg_id)::numeric) OVER () AS tw,
+           (SELECT n_v_rows - n_v_groups FROM cfg) AS e
+      FROM sg WHERE role = 'v'
+), alloc AS (
+    SELECT legacy_v1_id,
+           1 + (floor(e * cw / tw) - floor(e * coalesce(lag(cw) OVER (ORDER BY legacy_v1_id), 0) / tw))::integer AS v
+      FROM weighted
+)
+UPDATE sg SET v_rows = alloc.v FROM alloc WHERE alloc.legacy_v1_id = sg.legacy_v1_id;
+
 -- Every group not forced to size 1 takes the next size in the order of a key that favours
 -- restaurants with many combo groups for the big sizes (a big combo menu tends to have the big
 -- "build your own" groups), which also keeps each restaurant's dish pool large enough.
@@ -507,26 +552,20 @@ WITH ordered AS (
 )
 UPDATE sg SET size = sizes.size FROM ordered JOIN sizes USING (pos) WHERE ordered.legacy_v1_id = sg.legacy_v1_id;
 
--- Groups that reference dishes already in V3: only in restaurants with a V3 menu, preferring
--- groups of two or more items; each has 1-3 such rows.
-WITH v AS (
-    SELECT legacy_v1_id FROM sg WHERE role = 'plain' AND kind = 'B'
-     ORDER BY (size = 1), pg_temp.h('source-v', cg_id), cg_id LIMIT (SELECT n_v_groups FROM cfg)
+-- A group with more V3 rows than items swaps sizes with a plain group of 3 or 4 items.
+WITH needy AS (
+    SELECT legacy_v1_id, size, row_number() OVER (ORDER BY legacy_v1_id) AS rn
+      FROM sg WHERE role = 'v' AND size < v_rows
+), donors AS (
+    SELECT legacy_v1_id, size, row_number() OVER (ORDER BY pg_temp.h('source-donor', cg_id), cg_id) AS rn
+      FROM sg WHERE role = 'plain' AND size BETWEEN 3 AND 4
+), pairs AS (
+    SELECT needy.legacy_v1_id AS needy_id, needy.size AS needy_size,
+           donors.legacy_v1_id AS donor_id, donors.size AS donor_size
+      FROM needy JOIN donors USING (rn)
 )
-UPDATE sg SET role = 'v' FROM v WHERE v.legacy_v1_id = sg.legacy_v1_id;
-
-WITH weighted AS (
-    SELECT legacy_v1_id, least(size - 1, 2) AS cap,
-           sum(least(size - 1, 2)) OVER (ORDER BY legacy_v1_id ROWS UNBOUNDED PRECEDING)::numeric AS cw,
-           sum(least(size - 1, 2)) OVER ()::numeric AS tw,
-           (SELECT n_v_rows - n_v_groups FROM cfg) AS e
-      FROM sg WHERE role = 'v'
-), alloc AS (
-    SELECT legacy_v1_id,
-           1 + coalesce((floor(e * cw / nullif(tw, 0)) - floor(e * coalesce(lag(cw) OVER (ORDER BY legacy_v1_id), 0) / nullif(tw, 0)))::integer, 0) AS v
-      FROM weighted
-)
-UPDATE sg SET v_rows = alloc.v FROM alloc WHERE alloc.legacy_v1_id = sg.legacy_v1_id;
+UPDATE sg SET size = CASE WHEN sg.legacy_v1_id = pairs.needy_id THEN pairs.donor_size ELSE pairs.needy_size END
+  FROM pairs WHERE sg.legacy_v1_id IN (pairs.needy_id, pairs.donor_id);
 
 WITH extra AS (
     SELECT legacy_v1_id FROM sg WHERE role = 'plain' AND size >= 2
@@ -601,6 +640,8 @@ BEGIN
          WHERE (SELECT count(*) FROM sr WHERE cat = 'A') <> n_ambiguous + n_nowhere
         UNION ALL
         SELECT format('%s groups without a size', count(*)) FROM sg WHERE size IS NULL HAVING count(*) > 0
+        UNION ALL
+        SELECT format('%s groups with more V3 rows than items', count(*)) FROM sg WHERE size < v_rows HAVING count(*) > 0
     ) AS problems;
     IF problem IS NOT NULL THEN
         RAISE EXCEPTION 'the dataset plan does not hold at scale %: %', current_setting('menuca.scale'), problem
@@ -709,7 +750,8 @@ WITH m_pool AS (
     UNION ALL
     SELECT 'f', f, NULL, NULL FROM counts, generate_series(1, counts.n_menu_full - counts.n_d - counts.n_m - 2 * (counts.n_a - (SELECT n_nowhere FROM cfg))) AS f
 ), ranked AS (
-    SELECT u.*, row_number() OVER (ORDER BY pg_temp.h('menu-id-' || u.kind, u.ref), u.kind, u.ref) AS rn FROM universe u
+    SELECT u.*, row_number() OVER (ORDER BY pg_temp.h('menu-id', u.ref * 4 + strpos('dmaf', u.kind)), u.kind, u.ref) AS rn
+      FROM universe u
 )
 SELECT kind, ref, restaurant_id, k, (1000 + rn * 2 + pg_temp.hi('menu-id-gap', rn, 2))::integer AS v1_id
   FROM ranked;
@@ -732,8 +774,7 @@ UPDATE sr SET dish_v1_id = slots.v1_id
 -- The restaurant of each ambiguous dish's two menu rows: its group's restaurant, or for the
 -- unmapped groups any V1 restaurant.
 UPDATE slots SET restaurant_id = coalesce(sr.restaurant_id,
-        (SELECT id FROM rp WHERE legacy_v1_id IS NOT NULL
-          ORDER BY pg_temp.h('ambiguous-restaurant-' || slots.ref, id), id LIMIT 1))
+        (SELECT id FROM v1r WHERE idx = pg_temp.hi('ambiguous-restaurant', slots.ref, (SELECT count(*) FROM v1r))))
   FROM sr WHERE slots.kind = 'a' AND sr.cat = 'A' AND sr.dish_v1_id = slots.v1_id;
 
 -- V rows: pool entry k of the restaurant is its dish with v_k = k.
@@ -858,10 +899,5 @@ SELECT s.v1_id::text,
        kind.t
   FROM slots s
  CROSS JOIN LATERAL (SELECT CASE WHEN pg_temp.h('filler-type', s.ref) < 0.45 THEN 'menu' ELSE 'ingredient' END AS t) AS kind
- CROSS JOIN LATERAL (
-        SELECT rp.id, rp.legacy_v1_id FROM rp
-         WHERE rp.legacy_v1_id IS NOT NULL
-           AND rp.id = 1 + pg_temp.hi('filler-restaurant', s.ref, (SELECT n_rest FROM cfg))
-       ) AS r0
- CROSS JOIN LATERAL (SELECT r0.id, r0.legacy_v1_id) AS r
+  JOIN v1r r ON r.idx = pg_temp.hi('filler-restaurant', s.ref, (SELECT count(*) FROM v1r))
  WHERE s.kind = 'f';
