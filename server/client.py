@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +12,9 @@ from typing import Any, TextIO
 
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import get_default_environment, stdio_client
+from mcp.shared.dispatcher import ProgressFnT
 
 REFUSED = re.compile(r"REFUSED ([A-Z_]+): (.*)", re.DOTALL)
-ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
 def server_env(
@@ -67,7 +67,7 @@ class ToolOutcome:
 
 
 async def call_tool(
-    client: Client, name: str, arguments: dict[str, Any] | None = None, progress: ProgressFn | None = None
+    client: Client, name: str, arguments: dict[str, Any] | None = None, progress: ProgressFnT | None = None
 ) -> ToolOutcome:
     result = await client.call_tool(name, arguments or {}, progress_callback=progress)
     text = " ".join(getattr(block, "text", "") for block in result.content)

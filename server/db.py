@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, LiteralString, cast
+from typing import Any, LiteralString
 
 import pglast
 import psycopg
@@ -97,7 +97,7 @@ def sql_text(relative: str) -> str:
 
 def sql_file(relative: str) -> sql.SQL:
     """A file's text as a psycopg SQL object (trusted: it ships with the package)."""
-    return sql.SQL(cast(LiteralString, sql_text(relative)))  # type: ignore[redundant-cast]
+    return sql.SQL(sql_text(relative))
 
 
 def sql_checksums() -> dict[str, str]:

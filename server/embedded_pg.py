@@ -14,7 +14,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import LiteralString, cast
 from urllib.parse import quote
 
 import psycopg
@@ -216,9 +215,7 @@ class EmbeddedPostgres:
                     sql.Identifier(APP_ROLE), sql.Literal(self.password)
                 )
             )
-            conn.execute(
-                sql.SQL(cast(LiteralString, (SQL_DIR / "embedded" / "cluster_roles.sql").read_text("utf-8")))
-            )
+            conn.execute(sql.SQL((SQL_DIR / "embedded" / "cluster_roles.sql").read_text("utf-8")))
             for name in databases:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(

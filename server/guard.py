@@ -72,10 +72,11 @@ class Probes(Protocol):
     def staging_drift(self, state: RunState) -> list[str]: ...
 
     def db_locks(
-        self, environments: tuple[Env, ...], run_id: str
+        self, environments: tuple[Env, ...], run_id: str, best_effort: bool = False
     ) -> contextlib.AbstractContextManager[list[int]]:
         """Hold pg_try_advisory_lock on each database for the call (yielding the lock sessions' pids);
-        raise Refused(LOCKED) when another session holds it."""
+        raise Refused(LOCKED) when another session holds it. best_effort skips unreachable databases
+        (preflight reports them as failed checks instead of being refused)."""
         ...
 
     def end_stale_backends(

@@ -242,8 +242,8 @@ async def run_replay(
     owners = {env: db.connect(dsn, run_id="replay-owner", autocommit=True) for env, dsn in dsns.items()}
     try:
         for env, text in replay.settings.sql_before.items():
-            owners[env].execute(text.encode())  # type: ignore[arg-type]  # the replay's own SQL, run as written
-        env = server_env(
+            owners[env].execute(text.encode())  # the replay's own SQL, run as written
+        child_env = server_env(
             staging_dsn=pair.staging_dsn,
             production_dsn=pair.production_dsn,
             run_dir=run_dir,
@@ -251,7 +251,7 @@ async def run_replay(
             require_approval=replay.settings.require_approval,
         )
         say(f"replay: {replay.name}")
-        async with connect(env, errlog=errlog) as client:
+        async with connect(child_env, errlog=errlog) as client:
             for number, step in enumerate(replay.steps, start=1):
                 problem, line = await _run_step(client, step, settings, owners)
                 report.steps_run = number
@@ -303,7 +303,7 @@ async def _run_step(
         ), f"operator {step.operator} → done"
     if isinstance(step, SqlStep):
         try:
-            await anyio.to_thread.run_sync(lambda: owners[step.environment].execute(step.sql.encode()))  # type: ignore[arg-type]
+            await anyio.to_thread.run_sync(lambda: owners[step.environment].execute(step.sql.encode()))
         except Exception as exc:  # noqa: BLE001 - any database error is the step's failure, reported as such
             return f"SQL failed: {str(exc).strip()[:300]}", f"sql on {step.environment}"
         return None, f"sql on {step.environment}: {step.sql.strip()[:70]}"

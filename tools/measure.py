@@ -6,6 +6,8 @@ import statistics
 import time
 from typing import Any
 
+from psycopg import sql
+
 from server import db
 from server.db import Conn
 
@@ -52,3 +54,17 @@ def is_slower(before_ms: float, after_ms: float) -> bool:
 
 def speedup(before_ms: float, after_ms: float) -> float:
     return round(before_ms / after_ms, 2) if after_ms > 0 else 0.0
+
+
+def uses_index(conn: Conn, name: str, restaurant: int) -> bool:
+    """Whether the query's plan reads its main table through an index (EXPLAIN, not executed)."""
+    query = sql.SQL("EXPLAIN (FORMAT JSON) ") + db.sql_file(f"common/menu_queries/{name}.sql")
+    row = db.query_one(conn, query, {"restaurant_id": restaurant})
+    plan = row["QUERY PLAN"] if row else []
+
+    def walk(node: dict[str, Any]) -> bool:
+        if "Index" in str(node.get("Node Type", "")):
+            return True
+        return any(walk(child) for child in node.get("Plans", []))
+
+    return bool(plan) and walk(plan[0]["Plan"])
