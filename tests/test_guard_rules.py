@@ -37,7 +37,9 @@ class FakeProbes:
         return list(self.drift)
 
     @contextlib.contextmanager
-    def db_locks(self, environments: tuple[str, ...], run_id: str, best_effort: bool = False) -> Iterator[list[int]]:
+    def db_locks(
+        self, environments: tuple[str, ...], run_id: str, best_effort: bool = False
+    ) -> Iterator[list[int]]:
         if self.db_locked:
             raise Refused(str(Code.LOCKED), "another call holds the advisory lock.")
         yield [4242]

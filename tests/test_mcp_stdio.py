@@ -1,0 +1,86 @@
+"""The server over the real stdio wire, as an agent sees it: schemas, annotations, a preflight and a
+backup on a seeded pair, and no password anywhere."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from server.client import call_tool, connect, server_env
+from tools.results import BackupResult, PreflightResult, TicketResult
+
+pytestmark = pytest.mark.anyio
+
+TICKET_TOOLS = {"preflight", "backup", "apply_indexes", "apply_rls", "fix_combos", "validate", "rollback"}
+
+
+async def test_an_agent_lists_typed_tools_runs_preflight_then_backup_and_never_sees_the_password(
+    make_db: Callable[..., str], tmp_path: Path
+) -> None:
+    staging, production = make_db(), make_db(production=True)
+    password = staging.split(":")[2].split("@")[0]
+    assert len(password) > 10
+    errlog = io.StringIO()
+    progress: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total, message))
+
+    env = server_env(staging_dsn=staging, production_dsn=production, run_dir=tmp_path, soak_hours=0)
+    errfile = tmp_path / "server.stderr"
+    with open(errfile, "w", encoding="utf-8") as err:
+        async with connect(env, errlog=err) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            assert TICKET_TOOLS | {"status"} <= set(tools)
+            for name in TICKET_TOOLS:
+                assert tools[name].input_schema["type"] == "object"
+                assert tools[name].output_schema is not None
+            assert tools["status"].annotations.read_only_hint is True
+            assert tools["rollback"].annotations.destructive_hint is True
+
+            pre = await call_tool(client, "preflight")
+            assert pre.status == "PASS", pre.text
+            PreflightResult.model_validate(pre.result)
+            backup = await call_tool(client, "backup", {"environment": "staging"}, progress=on_progress)
+            assert backup.status == "PASS", backup.text
+            parsed = BackupResult.model_validate(backup.result)
+            assert parsed.verified and parsed.bytes and parsed.sha256 and parsed.backup_id
+            assert parsed.next is not None and parsed.next.tool == "apply_indexes"
+            assert set(TicketResult.model_fields) <= set(backup.result or {})
+            assert progress, "backup reports MCP progress"
+            outputs = [pre.text, backup.text]
+    outputs += [
+        errfile.read_text(encoding="utf-8"),
+        errlog.getvalue(),
+        (tmp_path / "journal.jsonl").read_text(encoding="utf-8"),
+        (tmp_path / "EXECUTION_LOG.md").read_text(encoding="utf-8"),
+    ]
+    for text in outputs:
+        assert password not in text
+    assert (Path(parsed.path).stat().st_mode & 0o777) == 0o600
+    assert (Path(parsed.path).parent.stat().st_mode & 0o777) == 0o700
+
+
+async def test_a_wrong_password_is_refused_not_configured_without_echoing_it(
+    make_db: Callable[..., str], tmp_path: Path
+) -> None:
+    staging, production = make_db(), make_db(production=True)
+    wrong = "Wr0ngPassw0rd-Not-Real"
+    bad = staging.replace(staging.split(":")[2].split("@")[0], wrong)
+    env = server_env(staging_dsn=bad, production_dsn=production, run_dir=tmp_path)
+    errfile = tmp_path / "server.stderr"
+    with open(errfile, "w", encoding="utf-8") as err:
+        async with connect(env, errlog=err) as client:
+            pre = await call_tool(client, "preflight")
+            assert pre.status == "FAIL"
+            failed = [c for c in (pre.result or {})["checks"] if not c["passed"]]
+            assert any(c["name"] == "staging: reachable" for c in failed)
+            status = await call_tool(client, "status")
+            assert status.result and status.result["tickets"][0]["status"] == "FAILED"
+            texts = [pre.text, status.text]
+    texts += [errfile.read_text(encoding="utf-8"), (tmp_path / "journal.jsonl").read_text(encoding="utf-8")]
+    for text in texts:
+        assert wrong not in text
