@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -203,6 +204,19 @@ def cmd_abandon(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# -- demo --------------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from server.demo import default_run_dir, run_demo
+
+    explicit = args.run_dir or os.environ.get("MENUCA_RUN_DIR")
+    report = run_demo(args.scale, settings.run_dir if explicit else default_run_dir(), args.keep)
+    tickets = report.final.get("tickets") or []
+    ok = report.verified and len(tickets) == 11 and all(t["status"] == "COMPLETE" for t in tickets)
+    return 0 if ok else 1
+
+
 # -- replay ------------------------------------------------------------------------------------------
 
 
@@ -237,6 +251,16 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         print(f"FAILED: {report.failure}", file=sys.stderr)
         return 1
     return 0
+
+
+def _positive_scale(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number") from None
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError("the scale must be greater than 0 and at most 100")
+    return value
 
 
 # -- parser ------------------------------------------------------------------------------------------

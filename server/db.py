@@ -33,15 +33,21 @@ def application_name(run_id: str | None) -> str:
 
 
 def connect(
-    dsn: str, *, run_id: str | None = None, autocommit: bool = False, connect_timeout: int = 5
+    dsn: str,
+    *,
+    run_id: str | None = None,
+    autocommit: bool = False,
+    connect_timeout: int = 5,
+    name: str | None = None,
 ) -> Conn:
-    """Open a session tagged `menuca-migrate/<run_id>`; errors never carry the DSN's password."""
+    """Open a session tagged `menuca-migrate/<run_id>` (or `name`, for sessions that are not the
+    server's, such as a replay's scripted SQL); errors never carry the DSN's password."""
     try:
         conn = psycopg.connect(
             dsn,
             autocommit=autocommit,
             connect_timeout=connect_timeout,
-            application_name=application_name(run_id),
+            application_name=name or application_name(run_id),
             row_factory=dict_row,
         )
     except psycopg.Error as exc:

@@ -157,11 +157,20 @@ class ReplayReport:
 
 
 def _lookup(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(data, list) and part.lstrip("-").isdigit():
-            data = data[int(part)] if -len(data) <= int(part) < len(data) else _Missing
-        elif isinstance(data, dict) and part in data:
-            data = data[part]
+    """Follow a dotted path; a dict key may itself hold dots (`changed_tables.menuca_v3.devices.now`)."""
+    parts = path.split(".")
+    while parts:
+        if isinstance(data, list) and parts[0].lstrip("-").isdigit():
+            index = int(parts.pop(0))
+            data = data[index] if -len(data) <= index < len(data) else _Missing
+            continue
+        if not isinstance(data, dict):
+            return _Missing
+        for size in range(len(parts), 0, -1):  # the longest key that matches wins
+            key = ".".join(parts[:size])
+            if key in data:
+                data, parts = data[key], parts[size:]
+                break
         else:
             return _Missing
     return data
@@ -239,7 +248,7 @@ async def run_replay(
     dsns: dict[Environment, str] = {"staging": pair.staging_dsn, "production": pair.production_dsn}
     # One owner session per environment for the whole replay: session-level locks taken by a sql step
     # (a competing session) last until a later sql step releases them.
-    owners = {env: db.connect(dsn, run_id="replay-owner", autocommit=True) for env, dsn in dsns.items()}
+    owners = {env: db.connect(dsn, autocommit=True, name="menuca-replay-sql") for env, dsn in dsns.items()}
     try:
         for env, text in replay.settings.sql_before.items():
             owners[env].execute(text.encode())  # the replay's own SQL, run as written

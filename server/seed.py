@@ -40,6 +40,7 @@ STEPS: tuple[SeedStep, ...] = (
     SeedStep("seed/00_supabase_standins.sql"),
     SeedStep("seed/10_schema.sql"),
     SeedStep("seed/20_data.sql"),
+    SeedStep("seed/25_foreign_keys.sql"),
     SeedStep("seed/30_indexes.sql"),
     SeedStep("seed/40_grants.sql"),
     SeedStep("seed/50_production.sql", production_only=True),

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from server.client import call_tool, connect, server_env
+from server.settings import password_of
 from tools.results import BackupResult, PreflightResult, TicketResult
 
 pytestmark = pytest.mark.anyio
@@ -21,13 +23,13 @@ async def test_an_agent_lists_typed_tools_runs_preflight_then_backup_and_never_s
     make_db: Callable[..., str], tmp_path: Path
 ) -> None:
     staging, production = make_db(), make_db(production=True)
-    password = staging.split(":")[2].split("@")[0]
+    password = password_of(staging) or ""
     assert len(password) > 10
     errlog = io.StringIO()
     progress: list[tuple[float, float | None, str | None]] = []
 
-    async def on_progress(done: float, total: float | None, message: str | None) -> None:
-        progress.append((done, total, message))
+    async def on_progress(progress_: float, total: float | None, message: str | None) -> None:
+        progress.append((progress_, total, message))
 
     env = server_env(staging_dsn=staging, production_dsn=production, run_dir=tmp_path, soak_hours=0)
     errfile = tmp_path / "server.stderr"
@@ -69,7 +71,7 @@ async def test_a_wrong_password_is_refused_not_configured_without_echoing_it(
 ) -> None:
     staging, production = make_db(), make_db(production=True)
     wrong = "Wr0ngPassw0rd-Not-Real"
-    bad = staging.replace(staging.split(":")[2].split("@")[0], wrong)
+    bad = make_conninfo(staging, password=wrong)
     env = server_env(staging_dsn=bad, production_dsn=production, run_dir=tmp_path)
     errfile = tmp_path / "server.stderr"
     with open(errfile, "w", encoding="utf-8") as err:
