@@ -15,7 +15,7 @@ from server import db
 from server.errors import NotConfigured, SeedError
 from server.settings import redact_dsn
 
-MIN_SCALE = 0.01
+MIN_SCALE = 0.05
 MAX_SCALE = 100.0
 
 # Schemas the seed owns: the dataset and the raw legacy loads, plus menuca_migrate, the tool's own

@@ -1,9 +1,10 @@
 -- The MenuCA V3 schema as it stood before the runbook (MENUCA_FACTS.md "Schema"), plus the raw
 -- legacy loads in schema staging.
 --
--- 42 tables in menuca_v3, each with a bigint primary key. Only primary keys and the unique
--- constraints a real schema has are declared here; every other pre-existing index is created by
--- 30_indexes.sql after the data, so that the index catalog is in one place and loads are fast.
+-- 42 tables in menuca_v3, each with a bigint primary key. Primary keys, unique constraints and
+-- checks are declared here; the foreign keys are added after the data by 25_foreign_keys.sql and
+-- every other pre-existing index by 30_indexes.sql, so that loads are fast and the index catalog
+-- is in one place.
 -- Deliberately absent (the runbook adds them, see target_indexes.json): indexes on the foreign-key
 -- columns the 58 targets name, and any unique constraint with a target's definition
 -- (admin_users.email, restaurant_service_configs.restaurant_id and
@@ -31,7 +32,7 @@ CREATE TABLE menuca_v3.provinces (
 
 CREATE TABLE menuca_v3.cities (
     id bigserial PRIMARY KEY,
-    province_id bigint NOT NULL REFERENCES menuca_v3.provinces (id),
+    province_id bigint NOT NULL,
     name varchar(100) NOT NULL,
     timezone varchar(50) NOT NULL DEFAULT 'America/Toronto',
     latitude numeric(10, 7),
@@ -63,12 +64,12 @@ CREATE TABLE menuca_v3.restaurants (
 
 CREATE TABLE menuca_v3.restaurant_locations (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     is_primary boolean NOT NULL DEFAULT true,
     street_address varchar(255),
     unit_number varchar(50),
-    city_id bigint REFERENCES menuca_v3.cities (id),
-    province_id bigint REFERENCES menuca_v3.provinces (id),
+    city_id bigint,
+    province_id bigint,
     postal_code varchar(7),
     country_code varchar(2) NOT NULL DEFAULT 'CA',
     latitude numeric(10, 8),
@@ -84,7 +85,7 @@ CREATE TABLE menuca_v3.restaurant_locations (
 
 CREATE TABLE menuca_v3.restaurant_contacts (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     contact_type varchar(20) NOT NULL DEFAULT 'owner'
         CONSTRAINT restaurant_contacts_type_check CHECK (contact_type IN ('owner', 'manager', 'billing', 'orders')),
     first_name varchar(100),
@@ -98,7 +99,7 @@ CREATE TABLE menuca_v3.restaurant_contacts (
 
 CREATE TABLE menuca_v3.restaurant_admin_users (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     first_name varchar(100),
     last_name varchar(100),
     email varchar(255) NOT NULL,
@@ -115,7 +116,7 @@ CREATE TABLE menuca_v3.restaurant_admin_users (
 
 CREATE TABLE menuca_v3.restaurant_schedules (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     type menuca_v3.schedule_type NOT NULL,
     day_start smallint NOT NULL CONSTRAINT restaurant_schedules_day_start_check CHECK (day_start BETWEEN 1 AND 7),
     day_stop smallint NOT NULL CONSTRAINT restaurant_schedules_day_stop_check CHECK (day_stop BETWEEN 1 AND 7),
@@ -129,7 +130,7 @@ CREATE TABLE menuca_v3.restaurant_schedules (
 
 CREATE TABLE menuca_v3.restaurant_special_schedules (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     schedule_type varchar(10) NOT NULL
         CONSTRAINT restaurant_special_schedules_type_check CHECK (schedule_type IN ('closed', 'open')),
     date_start date NOT NULL,
@@ -146,7 +147,7 @@ CREATE TABLE menuca_v3.restaurant_special_schedules (
 CREATE TABLE menuca_v3.restaurant_service_configs (
     id bigserial PRIMARY KEY,
     -- Not unique: V1 and V2 both produced rows for a few restaurants in the real load.
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     delivery_enabled boolean NOT NULL DEFAULT false,
     delivery_time_minutes integer,
     delivery_min_order numeric(10, 2),
@@ -164,7 +165,7 @@ CREATE TABLE menuca_v3.restaurant_service_configs (
 
 CREATE TABLE menuca_v3.restaurant_time_periods (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     name varchar(50) NOT NULL,
     time_start time NOT NULL,
     time_stop time NOT NULL,
@@ -175,7 +176,7 @@ CREATE TABLE menuca_v3.restaurant_time_periods (
 
 CREATE TABLE menuca_v3.restaurant_domains (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     domain varchar(255) NOT NULL,
     domain_type varchar(10) NOT NULL DEFAULT 'main'
         CONSTRAINT restaurant_domains_type_check CHECK (domain_type IN ('main', 'other', 'mobile')),
@@ -187,7 +188,7 @@ CREATE TABLE menuca_v3.restaurant_domains (
 
 CREATE TABLE menuca_v3.restaurant_id_mapping (
     id bigserial PRIMARY KEY,
-    new_restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    new_restaurant_id bigint NOT NULL,
     old_restaurant_id integer NOT NULL,
     source_system varchar(2) NOT NULL
         CONSTRAINT restaurant_id_mapping_source_system_check CHECK (source_system IN ('v1', 'v2')),
@@ -202,7 +203,7 @@ CREATE TABLE menuca_v3.restaurant_id_mapping (
 
 CREATE TABLE menuca_v3.courses (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     name varchar(255) NOT NULL,
     description text,
     display_order integer NOT NULL DEFAULT 0,
@@ -216,8 +217,8 @@ CREATE TABLE menuca_v3.courses (
 
 CREATE TABLE menuca_v3.dishes (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
-    course_id bigint REFERENCES menuca_v3.courses (id) ON DELETE SET NULL,
+    restaurant_id bigint NOT NULL,
+    course_id bigint,
     name varchar(500) NOT NULL,
     description text,
     base_price numeric(10, 2) CONSTRAINT dishes_base_price_check CHECK (base_price >= 0),
@@ -237,7 +238,7 @@ CREATE TABLE menuca_v3.dishes (
 
 CREATE TABLE menuca_v3.ingredients (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     name varchar(255) NOT NULL,
     ingredient_type varchar(20),
     base_price numeric(10, 2) CONSTRAINT ingredients_base_price_check CHECK (base_price >= 0),
@@ -253,14 +254,14 @@ CREATE TABLE menuca_v3.ingredients (
 
 CREATE TABLE menuca_v3.ingredient_groups (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     name varchar(255) NOT NULL,
     -- V1's group codes: custom ingredients, extras, side dishes, drinks, sauces, bread, dressing,
     -- cooking method.
     group_type varchar(2) NOT NULL
         CONSTRAINT ingredient_groups_group_type_check CHECK (group_type IN ('ci', 'e', 'sd', 'd', 'sa', 'br', 'dr', 'cm')),
-    applies_to_course bigint REFERENCES menuca_v3.courses (id) ON DELETE SET NULL,
-    applies_to_dish bigint REFERENCES menuca_v3.dishes (id) ON DELETE SET NULL,
+    applies_to_course bigint,
+    applies_to_dish bigint,
     is_active boolean NOT NULL DEFAULT true,
     legacy_v1_id integer,
     legacy_v2_id integer,
@@ -270,8 +271,8 @@ CREATE TABLE menuca_v3.ingredient_groups (
 
 CREATE TABLE menuca_v3.ingredient_group_items (
     id bigserial PRIMARY KEY,
-    ingredient_group_id bigint NOT NULL REFERENCES menuca_v3.ingredient_groups (id) ON DELETE CASCADE,
-    ingredient_id bigint NOT NULL REFERENCES menuca_v3.ingredients (id) ON DELETE CASCADE,
+    ingredient_group_id bigint NOT NULL,
+    ingredient_id bigint NOT NULL,
     base_price numeric(10, 2) CONSTRAINT ingredient_group_items_base_price_check CHECK (base_price >= 0),
     price_by_size jsonb,
     is_included boolean NOT NULL DEFAULT false,
@@ -281,10 +282,10 @@ CREATE TABLE menuca_v3.ingredient_group_items (
 
 CREATE TABLE menuca_v3.dish_modifiers (
     id bigserial PRIMARY KEY,
-    dish_id bigint NOT NULL REFERENCES menuca_v3.dishes (id) ON DELETE CASCADE,
-    ingredient_id bigint REFERENCES menuca_v3.ingredients (id) ON DELETE CASCADE,
-    ingredient_group_id bigint REFERENCES menuca_v3.ingredient_groups (id) ON DELETE SET NULL,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    dish_id bigint NOT NULL,
+    ingredient_id bigint,
+    ingredient_group_id bigint,
+    restaurant_id bigint NOT NULL,
     base_price numeric(10, 2) CONSTRAINT dish_modifiers_base_price_check CHECK (base_price >= 0),
     price_by_size jsonb,
     modifier_type varchar(20) NOT NULL
@@ -300,10 +301,10 @@ CREATE TABLE menuca_v3.dish_modifiers (
 
 CREATE TABLE menuca_v3.dish_customizations (
     id bigserial PRIMARY KEY,
-    dish_id bigint NOT NULL REFERENCES menuca_v3.dishes (id) ON DELETE CASCADE,
+    dish_id bigint NOT NULL,
     customization_type varchar(2) NOT NULL
         CONSTRAINT dish_customizations_type_check CHECK (customization_type IN ('ci', 'e', 'sd', 'd', 'sa', 'br', 'dr', 'cm')),
-    ingredient_group_id bigint REFERENCES menuca_v3.ingredient_groups (id) ON DELETE SET NULL,
+    ingredient_group_id bigint,
     title varchar(255),
     min_selections integer NOT NULL DEFAULT 0,
     max_selections integer NOT NULL DEFAULT 0,
@@ -322,7 +323,7 @@ CREATE TABLE menuca_v3.dish_customizations (
 
 CREATE TABLE menuca_v3.combo_groups (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     name varchar(255) NOT NULL,
     description text,
     -- V1 rules, e.g. {"item_count": 2, "display_header": "...", "modifier_rules": {...}}.
@@ -337,8 +338,8 @@ CREATE TABLE menuca_v3.combo_groups (
 
 CREATE TABLE menuca_v3.combo_items (
     id bigserial PRIMARY KEY,
-    combo_group_id bigint NOT NULL REFERENCES menuca_v3.combo_groups (id) ON DELETE CASCADE,
-    dish_id bigint NOT NULL REFERENCES menuca_v3.dishes (id) ON DELETE CASCADE,
+    combo_group_id bigint NOT NULL,
+    dish_id bigint NOT NULL,
     quantity integer NOT NULL DEFAULT 1 CONSTRAINT combo_items_quantity_check CHECK (quantity > 0),
     is_required boolean NOT NULL DEFAULT false,
     display_order integer NOT NULL DEFAULT 0,
@@ -351,8 +352,8 @@ CREATE TABLE menuca_v3.combo_items (
 
 CREATE TABLE menuca_v3.combo_group_modifier_pricing (
     id bigserial PRIMARY KEY,
-    combo_group_id bigint NOT NULL REFERENCES menuca_v3.combo_groups (id) ON DELETE CASCADE,
-    ingredient_group_id bigint NOT NULL REFERENCES menuca_v3.ingredient_groups (id) ON DELETE CASCADE,
+    combo_group_id bigint NOT NULL,
+    ingredient_group_id bigint NOT NULL,
     group_type varchar(2),
     pricing_rules jsonb NOT NULL,
     legacy_v1_id integer,
@@ -361,7 +362,7 @@ CREATE TABLE menuca_v3.combo_group_modifier_pricing (
 
 CREATE TABLE menuca_v3.combo_steps (
     id bigserial PRIMARY KEY,
-    combo_item_id bigint NOT NULL REFERENCES menuca_v3.combo_items (id) ON DELETE CASCADE,
+    combo_item_id bigint NOT NULL,
     step_number integer NOT NULL CONSTRAINT combo_steps_step_number_check CHECK (step_number > 0),
     step_label varchar(255),
     created_at timestamptz NOT NULL DEFAULT now()
@@ -380,8 +381,8 @@ CREATE TABLE menuca_v3.delivery_company_emails (
 
 CREATE TABLE menuca_v3.restaurant_delivery_companies (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
-    company_email_id bigint NOT NULL REFERENCES menuca_v3.delivery_company_emails (id),
+    restaurant_id bigint NOT NULL,
+    company_email_id bigint NOT NULL,
     send_to_delivery boolean NOT NULL DEFAULT true,
     disable_until timestamptz,
     notes text,
@@ -390,8 +391,8 @@ CREATE TABLE menuca_v3.restaurant_delivery_companies (
 
 CREATE TABLE menuca_v3.restaurant_delivery_fees (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
-    company_email_id bigint REFERENCES menuca_v3.delivery_company_emails (id),
+    restaurant_id bigint NOT NULL,
+    company_email_id bigint,
     fee_type varchar(10) NOT NULL CONSTRAINT restaurant_delivery_fees_fee_type_check CHECK (fee_type IN ('distance', 'area')),
     tier_value integer NOT NULL,
     total_delivery_fee numeric(10, 2) NOT NULL CONSTRAINT restaurant_delivery_fees_total_check CHECK (total_delivery_fee >= 0),
@@ -404,7 +405,7 @@ CREATE TABLE menuca_v3.restaurant_delivery_fees (
 CREATE TABLE menuca_v3.restaurant_delivery_config (
     id bigserial PRIMARY KEY,
     -- Not unique (see restaurant_service_configs).
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     delivery_method varchar(20) NOT NULL DEFAULT 'in_house'
         CONSTRAINT restaurant_delivery_config_method_check CHECK (delivery_method IN ('in_house', 'third_party', 'disabled')),
     delivery_partner varchar(50),
@@ -419,7 +420,7 @@ CREATE TABLE menuca_v3.restaurant_delivery_config (
 
 CREATE TABLE menuca_v3.restaurant_delivery_areas (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     area_number integer NOT NULL,
     area_name varchar(100),
     delivery_fee numeric(10, 2),
@@ -432,7 +433,7 @@ CREATE TABLE menuca_v3.restaurant_delivery_areas (
 
 CREATE TABLE menuca_v3.restaurant_partner_schedules (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     partner varchar(50) NOT NULL,
     day_start smallint NOT NULL CONSTRAINT restaurant_partner_schedules_day_start_check CHECK (day_start BETWEEN 1 AND 7),
     day_stop smallint NOT NULL CONSTRAINT restaurant_partner_schedules_day_stop_check CHECK (day_stop BETWEEN 1 AND 7),
@@ -444,7 +445,7 @@ CREATE TABLE menuca_v3.restaurant_partner_schedules (
 
 CREATE TABLE menuca_v3.restaurant_twilio_config (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE
+    restaurant_id bigint NOT NULL
         CONSTRAINT restaurant_twilio_config_restaurant_id_key UNIQUE,
     enable_call boolean NOT NULL DEFAULT false,
     phone_number varchar(20),
@@ -458,7 +459,7 @@ CREATE TABLE menuca_v3.restaurant_twilio_config (
 
 CREATE TABLE menuca_v3.promotional_deals (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     name varchar(255) NOT NULL,
     description text,
     deal_type varchar(20) NOT NULL
@@ -478,7 +479,7 @@ CREATE TABLE menuca_v3.promotional_deals (
 
 CREATE TABLE menuca_v3.promotional_coupons (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     code varchar(50) NOT NULL,
     name varchar(255),
     discount_type varchar(20) NOT NULL
@@ -504,8 +505,8 @@ CREATE TABLE menuca_v3.marketing_tags (
 
 CREATE TABLE menuca_v3.restaurant_tag_associations (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
-    tag_id bigint NOT NULL REFERENCES menuca_v3.marketing_tags (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
+    tag_id bigint NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 
@@ -522,7 +523,7 @@ CREATE TABLE menuca_v3.users (
     last_name varchar(100),
     phone varchar(20),
     language varchar(2) NOT NULL DEFAULT 'en' CONSTRAINT users_language_check CHECK (language IN ('en', 'fr')),
-    origin_restaurant_id bigint REFERENCES menuca_v3.restaurants (id) ON DELETE SET NULL,
+    origin_restaurant_id bigint,
     -- The link to Supabase auth (auth.users.id) used by end-user policies.
     auth_user_id uuid CONSTRAINT users_auth_user_id_key UNIQUE,
     newsletter_subscribed boolean NOT NULL DEFAULT false,
@@ -537,11 +538,11 @@ CREATE TABLE menuca_v3.users (
 
 CREATE TABLE menuca_v3.user_addresses (
     id bigserial PRIMARY KEY,
-    user_id bigint NOT NULL REFERENCES menuca_v3.users (id) ON DELETE CASCADE,
+    user_id bigint NOT NULL,
     label varchar(50),
     street_address varchar(255) NOT NULL,
     unit_number varchar(50),
-    city_id bigint REFERENCES menuca_v3.cities (id),
+    city_id bigint,
     postal_code varchar(7),
     latitude numeric(10, 8),
     longitude numeric(11, 8),
@@ -551,15 +552,15 @@ CREATE TABLE menuca_v3.user_addresses (
 
 CREATE TABLE menuca_v3.user_favorite_restaurants (
     id bigserial PRIMARY KEY,
-    user_id bigint NOT NULL REFERENCES menuca_v3.users (id) ON DELETE CASCADE,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    user_id bigint NOT NULL,
+    restaurant_id bigint NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT user_favorite_restaurants_user_id_restaurant_id_key UNIQUE (user_id, restaurant_id)
 );
 
 CREATE TABLE menuca_v3.password_reset_tokens (
     id bigserial PRIMARY KEY,
-    user_id bigint NOT NULL REFERENCES menuca_v3.users (id) ON DELETE CASCADE,
+    user_id bigint NOT NULL,
     token_hash varchar(128) NOT NULL CONSTRAINT password_reset_tokens_token_hash_key UNIQUE,
     expires_at timestamptz NOT NULL,
     used_at timestamptz,
@@ -568,7 +569,7 @@ CREATE TABLE menuca_v3.password_reset_tokens (
 
 CREATE TABLE menuca_v3.autologin_tokens (
     id bigserial PRIMARY KEY,
-    user_id bigint NOT NULL REFERENCES menuca_v3.users (id) ON DELETE CASCADE,
+    user_id bigint NOT NULL,
     token_hash varchar(128) NOT NULL CONSTRAINT autologin_tokens_token_hash_key UNIQUE,
     expires_at timestamptz NOT NULL,
     last_used_at timestamptz,
@@ -593,8 +594,8 @@ CREATE TABLE menuca_v3.admin_users (
 
 CREATE TABLE menuca_v3.admin_user_restaurants (
     id bigserial PRIMARY KEY,
-    admin_user_id bigint NOT NULL REFERENCES menuca_v3.admin_users (id) ON DELETE CASCADE,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    admin_user_id bigint NOT NULL,
+    restaurant_id bigint NOT NULL,
     role varchar(20) NOT NULL DEFAULT 'manager'
         CONSTRAINT admin_user_restaurants_role_check CHECK (role IN ('owner', 'manager', 'staff')),
     created_at timestamptz NOT NULL DEFAULT now()
@@ -602,7 +603,7 @@ CREATE TABLE menuca_v3.admin_user_restaurants (
 
 CREATE TABLE menuca_v3.devices (
     id bigserial PRIMARY KEY,
-    restaurant_id bigint NOT NULL REFERENCES menuca_v3.restaurants (id) ON DELETE CASCADE,
+    restaurant_id bigint NOT NULL,
     device_uuid uuid NOT NULL CONSTRAINT devices_device_uuid_key UNIQUE,
     device_name varchar(100),
     device_type varchar(20) NOT NULL DEFAULT 'tablet'

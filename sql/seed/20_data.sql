@@ -37,6 +37,10 @@
 -- The planner knows nothing about the temporary plan tables below and would JIT-compile every
 -- statement for imagined millions of rows: that alone costs seconds. Local to the seed's transaction.
 SELECT set_config('jit', 'off', true);
+-- The plan tables are updated in place several times; with the default 8 MB of temporary buffers
+-- they would be written to disk and read back. Allowed because the seed's session has not used a
+-- temporary table yet.
+SELECT set_config('temp_buffers', '512MB', true);
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpers (temporary: they vanish with the session and are never part of the schema)
@@ -368,9 +372,12 @@ SELECT cp.id,
 -- Combo groups: how many each combo restaurant has, which are V1 or V2
 -- ---------------------------------------------------------------------------------------------
 
+-- Restaurants that also have a V3 menu (the active ones, mostly) tend to have the larger combo
+-- menus: their rank key is halved.
 CREATE TEMP TABLE rcombo ON COMMIT DROP AS
 WITH ranked AS (
-    SELECT id AS restaurant_id, row_number() OVER (ORDER BY pg_temp.h('combo-size', id), id) AS k
+    SELECT id AS restaurant_id,
+           row_number() OVER (ORDER BY pg_temp.h('combo-size', id) * CASE WHEN kind = 'B' THEN 0.5 ELSE 1 END, id) AS k
       FROM rp WHERE has_combos
 ), weighted AS (
     SELECT restaurant_id, k,
@@ -697,6 +704,7 @@ SELECT p.id, p.restaurant_id, p.p, p.n_dishes,
  CROSS JOIN cfg;
 
 CREATE UNIQUE INDEX ON dp (id);
+CREATE UNIQUE INDEX ON dp (restaurant_id, p);
 
 -- V1 or V2 origin: dishes referenced by combos are V1 (that is how combos reference them); the rest
 -- of a V1 restaurant's menu is about half V1, half V2 (re-entered in V2's admin).
@@ -901,3 +909,700 @@ SELECT s.v1_id::text,
  CROSS JOIN LATERAL (SELECT CASE WHEN pg_temp.h('filler-type', s.ref) < 0.45 THEN 'menu' ELSE 'ingredient' END AS t) AS kind
   JOIN v1r r ON r.idx = pg_temp.hi('filler-restaurant', s.ref, (SELECT count(*) FROM v1r))
  WHERE s.kind = 'f';
+
+INSERT INTO staging.menuca_v1_combos (id, dish, "group", "order")
+SELECT (row_number() OVER (ORDER BY pg_temp.h('combo-row-id', sr.group_id * 100 + sr.pos), sr.group_id, sr.pos))::text,
+       sr.dish_v1_id::text,
+       sr.group_id::text,
+       -- V1 rarely used the order column: almost always 0.
+       CASE WHEN pg_temp.h('combo-row-order', sr.group_id * 100 + sr.pos) < 0.99 THEN '0' ELSE (sr.pos + 1)::text END
+  FROM sr;
+
+-- ---------------------------------------------------------------------------------------------
+-- Combo groups, their few surviving items, and their modifier pricing
+-- ---------------------------------------------------------------------------------------------
+
+INSERT INTO menuca_v3.combo_groups (id, restaurant_id, name, description, combo_rules, is_active, legacy_v1_id,
+                                    legacy_v2_id, source_system, created_at, updated_at)
+SELECT cgp.id,
+       cgp.restaurant_id,
+       pg_temp.pick('combo-name', cgp.id, ARRAY['Combo', 'Lunch Combo', 'Family Deal', 'Pizza Combo', 'Wing Combo',
+           'Sub Combo', 'Party Pack', 'Special', 'Dinner for Two', 'Student Special', 'Game Day Deal', 'Value Meal'])
+           || ' ' || cgp.j::text,
+       CASE WHEN pg_temp.h('combo-description', cgp.id) < 0.25 THEN 'Choose your items; extras cost more' END,
+       CASE WHEN cgp.source_system = 'v1' THEN jsonb_build_object(
+           'item_count', coalesce(sg.size, 1 + pg_temp.hi('combo-item-count', cgp.id, 3)),
+           'display_header', pg_temp.pick('combo-header', cgp.id, ARRAY['Choose your pizza', 'Pick your sides',
+               'Choose your drink', 'First item;Second item', 'Select toppings']),
+           'modifier_rules', jsonb_build_object(
+               'bread', jsonb_build_object('enabled', pg_temp.h('combo-bread', cgp.id) < 0.3, 'min', 0, 'max', 1),
+               'custom_ingredients', jsonb_build_object('enabled', pg_temp.h('combo-ci', cgp.id) < 0.6, 'min', 0,
+                   'max', 1 + pg_temp.hi('combo-ci-max', cgp.id, 4)),
+               'extras', jsonb_build_object('enabled', pg_temp.h('combo-extras', cgp.id) < 0.4, 'min', 0, 'max', 3)))
+       END,
+       cgp.is_active,
+       cgp.legacy_v1_id,
+       cgp.legacy_v2_id,
+       cgp.source_system,
+       created.at,
+       created.at + interval '90 days'
+  FROM cgp
+  LEFT JOIN sg ON sg.cg_id = cgp.id
+ CROSS JOIN LATERAL (SELECT pg_temp.ts('combo-created', cgp.id, date '2013-01-01', date '2022-12-31') AS at) AS created;
+
+-- The 63 items that survived (scale 1): in the 13 mapped 'pre' groups and in 3 V2 groups, each
+-- pointing at dishes of the group's restaurant (never a pair of the source junction: those groups
+-- reference only menu-only dishes).
+CREATE TEMP TABLE pre_groups ON COMMIT DROP AS
+WITH chosen AS (
+    SELECT cg_id AS id, restaurant_id, 'v1' AS source_system FROM sg WHERE role = 'pre'
+    UNION ALL
+    (SELECT id, restaurant_id, 'v2' FROM cgp WHERE source_system = 'v2'
+      ORDER BY pg_temp.h('combo-pre-v2', id), id
+      LIMIT (SELECT n_pre_groups - n_pre_src_eff FROM cfg))
+), weighted AS (
+    SELECT c.*, m.n_dishes,
+           sum(least(m.n_dishes, 8) - 1) OVER (ORDER BY c.id ROWS UNBOUNDED PRECEDING)::numeric AS cw,
+           sum(least(m.n_dishes, 8) - 1) OVER ()::numeric AS tw,
+           (SELECT n_pre_items_eff - n_pre_groups FROM cfg) AS e
+      FROM chosen c JOIN rmenu m USING (restaurant_id)
+)
+SELECT id, restaurant_id, source_system, n_dishes,
+       1 + (floor(e * cw / tw) - floor(e * coalesce(lag(cw) OVER (ORDER BY id), 0) / tw))::integer AS n_items
+  FROM weighted;
+
+INSERT INTO menuca_v3.combo_items (id, combo_group_id, dish_id, quantity, is_required, display_order, source_system,
+                                   source_id, created_at)
+SELECT row_number() OVER (ORDER BY g.id, j.j),
+       g.id,
+       dp.id,
+       1,
+       j.j = 0,
+       j.j,
+       g.source_system,
+       CASE WHEN g.source_system = 'v2' THEN 900000 + g.id * 10 + j.j END,
+       pg_temp.ts('combo-item-created', g.id, date '2023-01-01', date '2024-12-31')
+  FROM pre_groups g
+ CROSS JOIN LATERAL generate_series(0, g.n_items - 1) AS j(j)
+  JOIN dp ON dp.restaurant_id = g.restaurant_id
+         AND dp.p = 1 + (pg_temp.hi('combo-item-dish', g.id, g.n_dishes) + j.j) % g.n_dishes;
+
+-- ---------------------------------------------------------------------------------------------
+-- Ingredients and ingredient groups (restaurants with a menu or combos)
+-- ---------------------------------------------------------------------------------------------
+
+CREATE TEMP TABLE ring ON COMMIT DROP AS
+WITH ranked AS (
+    SELECT id AS restaurant_id, kind, row_number() OVER (ORDER BY pg_temp.h('ingredient-size', id), id) AS k
+      FROM rp WHERE kind IN ('B', 'C', 'D')
+), weighted AS (
+    SELECT r.*,
+           sum(1.0 / (k + greatest(1, 20 * cfg.scale))) OVER (ORDER BY k ROWS UNBOUNDED PRECEDING) AS cw,
+           sum(1.0 / (k + greatest(1, 20 * cfg.scale))) OVER () AS tw,
+           count(*) OVER () AS n
+      FROM ranked r CROSS JOIN cfg
+), alloc AS (
+    SELECT w.restaurant_id, w.kind, w.k,
+           5 + (floor((pg_temp.n(31542) - 5 * w.n) * w.cw / w.tw)
+                - floor((pg_temp.n(31542) - 5 * w.n) * coalesce(lag(w.cw) OVER (ORDER BY w.k), 0) / w.tw))::integer AS n_ing,
+           3 + (floor((pg_temp.n(9169) - 3 * w.n) * w.cw / w.tw)
+                - floor((pg_temp.n(9169) - 3 * w.n) * coalesce(lag(w.cw) OVER (ORDER BY w.k), 0) / w.tw))::integer AS n_ig
+      FROM weighted w
+)
+SELECT alloc.*,
+       sum(n_ing) OVER (ORDER BY restaurant_id ROWS UNBOUNDED PRECEDING) - n_ing AS ing_offset,
+       sum(n_ig) OVER (ORDER BY restaurant_id ROWS UNBOUNDED PRECEDING) - n_ig AS ig_offset
+  FROM alloc;
+
+CREATE UNIQUE INDEX ON ring (restaurant_id);
+
+INSERT INTO menuca_v3.ingredients (id, restaurant_id, name, ingredient_type, base_price, price_by_size, display_order,
+                                   is_active, legacy_v1_id, legacy_v2_id, source_system, created_at)
+SELECT r.ing_offset + i.i + 1,
+       r.restaurant_id,
+       t.names[1 + (i.i + pg_temp.hi('ingredient-name', r.restaurant_id, 40)) % 40]
+           || CASE WHEN i.i >= 40 THEN ' (' || (i.i / 40 + 1)::text || ')' ELSE '' END,
+       (ARRAY['topping', 'topping', 'topping', 'sauce', 'side', 'drink', 'dressing', 'bread'])[1 + i.i % 8],
+       round((0.5 + pg_temp.hi('ingredient-price', r.ing_offset + i.i, 5) * 0.5)::numeric, 2),
+       CASE WHEN pg_temp.h('ingredient-sizes', r.ing_offset + i.i) < 0.25
+            THEN '{"S": 0.75, "M": 1.00, "L": 1.50, "XL": 2.00}'::jsonb END,
+       i.i,
+       pg_temp.h('ingredient-active', r.ing_offset + i.i) >= 0.08,
+       CASE WHEN rp.legacy_v1_id IS NOT NULL THEN (400000 + r.ing_offset + i.i)::integer END,
+       CASE WHEN rp.legacy_v1_id IS NULL THEN (600000 + r.ing_offset + i.i)::integer END,
+       CASE WHEN rp.legacy_v1_id IS NOT NULL THEN 'v1' ELSE 'v2' END,
+       pg_temp.ts('ingredient-created', r.ing_offset + i.i, date '2012-01-01', date '2022-12-31')
+  FROM ring r
+  JOIN rp ON rp.id = r.restaurant_id
+ CROSS JOIN LATERAL generate_series(0, r.n_ing - 1) AS i(i)
+ CROSS JOIN (SELECT ARRAY['Pepperoni', 'Mushrooms', 'Green Peppers', 'Onions', 'Black Olives', 'Extra Cheese',
+                          'Bacon', 'Ham', 'Pineapple', 'Hot Peppers', 'Tomatoes', 'Spinach', 'Feta', 'Chicken',
+                          'Ground Beef', 'Italian Sausage', 'Anchovies', 'Jalapenos', 'Red Onions', 'Banana Peppers',
+                          'Garlic', 'Artichokes', 'Sun-dried Tomatoes', 'Goat Cheese', 'Cheddar', 'Mozzarella',
+                          'Parmesan', 'Ranch', 'Blue Cheese', 'Honey Mustard', 'Hot Sauce', 'BBQ Sauce', 'Gravy',
+                          'Coke', 'Diet Coke', 'Sprite', 'Ginger Ale', 'Iced Tea', 'Water', 'Garlic Dip']) AS t(names);
+
+INSERT INTO menuca_v3.ingredient_groups (id, restaurant_id, name, group_type, applies_to_course, applies_to_dish,
+                                         is_active, legacy_v1_id, legacy_v2_id, source_system, created_at)
+SELECT r.ig_offset + g.g + 1,
+       r.restaurant_id,
+       (ARRAY['Pizza Toppings', 'Extras', 'Side Dishes', 'Drinks', 'Sauces', 'Bread', 'Dressings', 'Cooking Method'])[1 + g.g % 8]
+           || CASE WHEN g.g >= 8 THEN ' ' || (g.g / 8 + 1)::text ELSE '' END,
+       (ARRAY['ci', 'e', 'sd', 'd', 'sa', 'br', 'dr', 'cm'])[1 + g.g % 8],
+       CASE WHEN m.restaurant_id IS NOT NULL AND pg_temp.h('ig-course', r.ig_offset + g.g) < 0.3
+            THEN (SELECT cp.id FROM cp WHERE cp.restaurant_id = r.restaurant_id
+                     AND cp.course_k = 1 + pg_temp.hi('ig-course-k', r.ig_offset + g.g, m.n_courses)) END,
+       CASE WHEN m.restaurant_id IS NOT NULL AND pg_temp.h('ig-dish', r.ig_offset + g.g) < 0.1
+            THEN (SELECT dp.id FROM dp WHERE dp.restaurant_id = r.restaurant_id
+                     AND dp.p = 1 + pg_temp.hi('ig-dish-p', r.ig_offset + g.g, m.n_dishes)) END,
+       pg_temp.h('ig-active', r.ig_offset + g.g) >= 0.05,
+       CASE WHEN rp.legacy_v1_id IS NOT NULL THEN (30000 + r.ig_offset + g.g)::integer END,
+       CASE WHEN rp.legacy_v1_id IS NULL THEN (70000 + r.ig_offset + g.g)::integer END,
+       CASE WHEN rp.legacy_v1_id IS NOT NULL THEN 'v1' ELSE 'v2' END,
+       pg_temp.ts('ig-created', r.ig_offset + g.g, date '2012-01-01', date '2022-12-31')
+  FROM ring r
+  JOIN rp ON rp.id = r.restaurant_id
+  LEFT JOIN rmenu m ON m.restaurant_id = r.restaurant_id
+ CROSS JOIN LATERAL generate_series(0, r.n_ig - 1) AS g(g);
+
+-- Items per ingredient group: 1 + a share weighted by what the restaurant can offer (at most 12
+-- distinct ingredients per group), so a group never lists an ingredient twice.
+CREATE TEMP TABLE igp ON COMMIT DROP AS
+WITH groups AS (
+    SELECT r.ig_offset + g.g + 1 AS ig_id, r.restaurant_id, r.n_ing, r.ing_offset, least(r.n_ing, 12) - 1 AS w
+      FROM ring r CROSS JOIN LATERAL generate_series(0, r.n_ig - 1) AS g(g)
+), weighted AS (
+    SELECT groups.*,
+           sum(w) OVER (ORDER BY ig_id ROWS UNBOUNDED PRECEDING)::numeric AS cw,
+           sum(w) OVER ()::numeric AS tw,
+           (SELECT pg_temp.n(37684) - count(*) FROM groups) AS e
+      FROM groups
+), alloc AS (
+    SELECT ig_id, restaurant_id, n_ing, ing_offset,
+           1 + (floor(e * cw / tw) - floor(e * coalesce(lag(cw) OVER (ORDER BY ig_id), 0) / tw))::integer AS n_items
+      FROM weighted
+)
+SELECT alloc.*, sum(n_items) OVER (ORDER BY ig_id ROWS UNBOUNDED PRECEDING) AS items_through
+  FROM alloc;
+
+INSERT INTO menuca_v3.ingredient_group_items (id, ingredient_group_id, ingredient_id, base_price, price_by_size,
+                                              is_included, display_order, created_at)
+SELECT row_id,
+       g.ig_id,
+       g.ing_offset + 1 + (pg_temp.hi('igi-offset', g.ig_id, g.n_ing) + j.j) % g.n_ing,
+       round((pg_temp.hi('igi-price', row_id, 7) * 0.5)::numeric, 2),
+       -- 37 % carry per-size prices (the GIN target idx_ingredient_items_price_gin indexes them).
+       CASE WHEN pg_temp.h('igi-sizes', row_id) < 0.37
+            THEN jsonb_build_object('S', 0.50 + pg_temp.hi('igi-size-price', row_id, 4) * 0.25, 'L', 1.50) END,
+       pg_temp.h('igi-included', row_id) < 0.1,
+       j.j,
+       pg_temp.ts('igi-created', row_id, date '2012-01-01', date '2022-12-31')
+  FROM igp g
+ CROSS JOIN LATERAL generate_series(0, g.n_items - 1) AS j(j)
+ CROSS JOIN LATERAL (SELECT g.items_through - g.n_items + j.j + 1 AS row_id) AS r;
+
+-- Modifier pricing of V1 combo groups: each V1 group once, then again from the first, with a
+-- different ingredient group of the same restaurant each round.
+INSERT INTO menuca_v3.combo_group_modifier_pricing (id, combo_group_id, ingredient_group_id, group_type, pricing_rules,
+                                                    legacy_v1_id, created_at)
+SELECT k.k + 1,
+       g.id,
+       r.ig_offset + 1 + (pg_temp.hi('cgmp-offset', g.id, r.n_ig) + k.k / v1.n) % r.n_ig,
+       (ARRAY['ci', 'e', 'sd', 'd', 'sa', 'br', 'dr', 'cm'])[1 + (pg_temp.hi('cgmp-offset', g.id, r.n_ig) + k.k / v1.n) % r.n_ig % 8],
+       jsonb_build_object('free_quantity', pg_temp.hi('cgmp-free', k.k, 3),
+                          'price', jsonb_build_object('S', 0.75, 'M', 1.00, 'L', 1.25 + pg_temp.hi('cgmp-price', k.k, 3) * 0.25)),
+       (800000 + k.k)::integer,
+       pg_temp.ts('cgmp-created', k.k, date '2013-01-01', date '2022-12-31')
+  FROM generate_series(0, pg_temp.n(9141) - 1) AS k(k)
+ CROSS JOIN (SELECT count(*) AS n FROM cgp WHERE source_system = 'v1') AS v1
+  JOIN (SELECT id, restaurant_id, row_number() OVER (ORDER BY id) - 1 AS idx FROM cgp WHERE source_system = 'v1') AS g
+    ON g.idx = k.k % v1.n
+  JOIN ring r ON r.restaurant_id = g.restaurant_id;
+
+-- Dish modifiers: three per chosen dish; 14.7 % carry per-size prices.
+INSERT INTO menuca_v3.dish_modifiers (id, dish_id, ingredient_id, ingredient_group_id, restaurant_id, base_price,
+                                      price_by_size, modifier_type, is_included, display_order, legacy_v1_id,
+                                      legacy_v2_id, created_at)
+SELECT k.k + 1,
+       d.id,
+       r.ing_offset + 1 + (pg_temp.hi('dm-ingredient', d.id, r.n_ing) + k.k % 3) % r.n_ing,
+       r.ig_offset + 1 + pg_temp.hi('dm-group', d.id, r.n_ig),
+       d.restaurant_id,
+       round((0.5 + pg_temp.hi('dm-price', k.k, 6) * 0.25)::numeric, 2),
+       CASE WHEN k.k < round(0.147 * pg_temp.n(2922))
+            THEN jsonb_build_object('S', 1.00, 'M', 1.50, 'L', 2.00 + pg_temp.hi('dm-size-price', k.k, 3) * 0.25) END,
+       (ARRAY['custom_ingredients', 'extras', 'side_dishes', 'drinks', 'sauces', 'bread', 'dressing', 'cooking_method'])[1 + pg_temp.hi('dm-type', k.k, 8)],
+       pg_temp.h('dm-included', k.k) < 0.2,
+       k.k % 3,
+       CASE WHEN d.source_system = 'v1' THEN (850000 + k.k)::integer END,
+       CASE WHEN d.source_system = 'v2' THEN (860000 + k.k)::integer END,
+       pg_temp.ts('dm-created', k.k, date '2013-01-01', date '2022-12-31')
+  FROM generate_series(0, pg_temp.n(2922) - 1) AS k(k)
+  JOIN (SELECT id, restaurant_id, source_system, row_number() OVER (ORDER BY pg_temp.h('dm-dish', id), id) - 1 AS idx FROM dp) AS d
+    ON d.idx = k.k / 3
+  JOIN ring r ON r.restaurant_id = d.restaurant_id;
+
+-- Dish customizations: two kinds per chosen dish (unique per dish and kind).
+INSERT INTO menuca_v3.dish_customizations (id, dish_id, customization_type, ingredient_group_id, title, min_selections,
+                                           max_selections, free_selections, is_required, display_order, legacy_v1_id,
+                                           created_at)
+SELECT k.k + 1,
+       d.id,
+       kinds.codes[1 + (pg_temp.hi('dc-type', d.id, 8) + k.k % 2) % 8],
+       r.ig_offset + 1 + pg_temp.hi('dc-group', k.k, r.n_ig),
+       kinds.titles[1 + (pg_temp.hi('dc-type', d.id, 8) + k.k % 2) % 8],
+       mins.min_sel,
+       mins.min_sel + 1 + pg_temp.hi('dc-max', k.k, 4),
+       pg_temp.hi('dc-free', k.k, 2),
+       mins.min_sel > 0,
+       k.k % 2,
+       CASE WHEN d.source_system = 'v1' THEN (870000 + k.k)::integer END,
+       pg_temp.ts('dc-created', k.k, date '2013-01-01', date '2022-12-31')
+  FROM generate_series(0, pg_temp.n(3866) - 1) AS k(k)
+  JOIN (SELECT id, restaurant_id, source_system, row_number() OVER (ORDER BY pg_temp.h('dc-dish', id), id) - 1 AS idx FROM dp) AS d
+    ON d.idx = k.k / 2
+  JOIN ring r ON r.restaurant_id = d.restaurant_id
+ CROSS JOIN LATERAL (SELECT pg_temp.hi('dc-min', k.k, 2)::integer AS min_sel) AS mins
+ CROSS JOIN (SELECT ARRAY['ci', 'e', 'sd', 'd', 'sa', 'br', 'dr', 'cm'] AS codes,
+                    ARRAY['Choose your toppings', 'Add extras', 'Choose a side', 'Choose a drink', 'Choose a sauce',
+                          'Choose your bread', 'Choose a dressing', 'How would you like it cooked?'] AS titles) AS kinds;
+
+-- ---------------------------------------------------------------------------------------------
+-- Restaurant management, delivery, marketing, devices
+-- ---------------------------------------------------------------------------------------------
+
+-- Restaurant orders used to spread rows: 'any' is a shuffle of all restaurants, 'live' puts the
+-- active ones first (schedules, devices, deals and the like belong mostly to live restaurants).
+CREATE TEMP TABLE rorder ON COMMIT DROP AS
+SELECT rp.id, rp.status, rp.legacy_v1_id, r.name,
+       row_number() OVER (ORDER BY pg_temp.h('order-any', rp.id), rp.id) - 1 AS any_idx,
+       row_number() OVER (ORDER BY rp.status <> 'active', pg_temp.h('order-live', rp.id), rp.id) - 1 AS live_idx
+  FROM rp JOIN menuca_v3.restaurants r ON r.id = rp.id;
+
+CREATE UNIQUE INDEX ON rorder (any_idx);
+CREATE UNIQUE INDEX ON rorder (live_idx);
+
+INSERT INTO menuca_v3.restaurant_locations (id, restaurant_id, is_primary, street_address, unit_number, city_id,
+                                            province_id, postal_code, country_code, latitude, longitude, phone,
+                                            email, is_active, created_at)
+SELECT k.k + 1,
+       r.id,
+       true,
+       (10 + pg_temp.hi('loc-number', k.k, 2990))::text || ' '
+           || pg_temp.pick('loc-street', k.k, ARRAY['Bank St', 'Rideau St', 'Somerset St W', 'Elgin St',
+              'Wellington St W', 'Carling Ave', 'Merivale Rd', 'Montreal Rd', 'St. Laurent Blvd', 'Baseline Rd',
+              'Hazeldean Rd', 'Innes Rd', 'Preston St', 'Main St', 'King St', 'Queen St', 'Boul. Saint-Joseph']),
+       CASE WHEN pg_temp.h('loc-unit', k.k) < 0.2 THEN 'Unit ' || (1 + pg_temp.hi('loc-unit-n', k.k, 20))::text END,
+       c.id,
+       c.province_id,
+       pg_temp.pick('loc-fsa', k.k, ARRAY['K1', 'K2', 'K4', 'J8', 'J9', 'M5', 'H2'])
+           || chr(65 + pg_temp.hi('loc-pc1', k.k, 26)::integer) || ' '
+           || pg_temp.hi('loc-pc2', k.k, 10)::text || chr(65 + pg_temp.hi('loc-pc3', k.k, 26)::integer)
+           || pg_temp.hi('loc-pc4', k.k, 10)::text,
+       'CA',
+       round((c.latitude + (pg_temp.h('loc-lat', k.k) - 0.5) * 0.1)::numeric, 8),
+       round((c.longitude + (pg_temp.h('loc-lng', k.k) - 0.5) * 0.1)::numeric, 8),
+       '613' || lpad(pg_temp.hi('loc-phone', k.k, 10000000)::text, 7, '0'),
+       CASE WHEN pg_temp.h('loc-email', k.k) < 0.5 THEN 'info@restaurant' || r.id::text || '.ca' END,
+       r.status = 'active' OR pg_temp.h('loc-active', k.k) < 0.4,
+       pg_temp.ts('loc-created', k.k, date '2012-01-01', date '2020-12-31')
+  FROM generate_series(0, pg_temp.n(921) - 1) AS k(k)
+  JOIN rorder r ON r.any_idx = k.k
+  -- Most restaurants are in the Ottawa region (the first ten cities).
+  JOIN menuca_v3.cities c ON c.id = CASE WHEN pg_temp.h('loc-region', k.k) < 0.6 THEN 1 + pg_temp.hi('loc-city-local', k.k, 10)
+                                         ELSE 11 + pg_temp.hi('loc-city', k.k, 108) END;
+
+INSERT INTO menuca_v3.restaurant_contacts (id, restaurant_id, contact_type, first_name, last_name, email, phone,
+                                           receives_orders, is_active, created_at)
+SELECT k.k + 1,
+       r.id,
+       CASE WHEN pg_temp.h('contact-type', k.k) < 0.7 THEN 'owner'
+            ELSE pg_temp.pick('contact-type-other', k.k, ARRAY['manager', 'billing', 'orders']) END,
+       first_names.list[1 + pg_temp.hi('contact-first', k.k, 20)],
+       last_names.list[1 + pg_temp.hi('contact-last', k.k, 20)],
+       'contact' || (k.k + 1)::text || '@restaurant' || r.id::text || '.ca',
+       '613' || lpad(pg_temp.hi('contact-phone', k.k, 10000000)::text, 7, '0'),
+       pg_temp.h('contact-orders', k.k) < 0.5,
+       pg_temp.h('contact-active', k.k) < 0.9,
+       pg_temp.ts('contact-created', k.k, date '2012-01-01', date '2022-12-31')
+  FROM generate_series(0, pg_temp.n(823) - 1) AS k(k)
+  JOIN rorder r ON r.any_idx = (k.k + 17) % (SELECT n_rest FROM cfg)
+ CROSS JOIN (SELECT ARRAY['Ahmed', 'Maria', 'John', 'Wei', 'Fatima', 'Luc', 'Sarah', 'Mohamed', 'Anh', 'Priya',
+                          'Giuseppe', 'Nadia', 'Kevin', 'Sophie', 'Ali', 'Mei', 'Jean', 'Olga', 'Ravi', 'Emma']) AS first_names(list)
+ CROSS JOIN (SELECT ARRAY['Haddad', 'Nguyen', 'Smith', 'Tremblay', 'Singh', 'Rossi', 'Chen', 'Khan', 'Gagnon',
+                          'Wong', 'Roy', 'Patel', 'Kim', 'Martin', 'Ibrahim', 'Lee', 'Cote', 'Brown', 'Ali', 'Li']) AS last_names(list);
+
+INSERT INTO menuca_v3.restaurant_admin_users (id, restaurant_id, first_name, last_name, email, password_hash,
+                                              last_login_at, login_count, send_statement, is_active, legacy_v1_id,
+                                              created_at)
+SELECT k.k + 1,
+       r.id,
+       pg_temp.pick('rau-first', k.k, ARRAY['Ahmed', 'Maria', 'John', 'Wei', 'Fatima', 'Luc', 'Sarah', 'Mohamed']),
+       pg_temp.pick('rau-last', k.k, ARRAY['Haddad', 'Nguyen', 'Smith', 'Tremblay', 'Singh', 'Rossi', 'Chen', 'Khan']),
+       'owner' || (k.k + 1)::text || '@' || pg_temp.pick('rau-domain', k.k, ARRAY['gmail.com', 'hotmail.com', 'rogers.com']),
+       '$2y$10$' || md5('rau' || k.k::text),
+       CASE WHEN r.status = 'active' THEN pg_temp.ts('rau-login', k.k, date '2024-01-01', date '2025-09-30') END,
+       pg_temp.hi('rau-logins', k.k, 500)::integer,
+       pg_temp.h('rau-statement', k.k) < 0.6,
+       r.status = 'active' OR pg_temp.h('rau-active', k.k) < 0.2,
+       CASE WHEN r.legacy_v1_id IS NOT NULL THEN (5000 + k.k)::integer END,
+       pg_temp.ts('rau-created', k.k, date '2012-01-01', date '2022-12-31')
+  FROM generate_series(0, pg_temp.n(439) - 1) AS k(k)
+  JOIN rorder r ON r.live_idx = k.k % (SELECT n_rest FROM cfg);
+
+-- Schedules: about four per live restaurant (delivery and takeout, weekdays and weekends).
+INSERT INTO menuca_v3.restaurant_schedules (id, restaurant_id, type, day_start, day_stop, time_start, time_stop,
+                                            is_enabled, created_at)
+SELECT k.k + 1,
+       r.id,
+       (ARRAY['delivery', 'takeout'])[1 + (k.k / m.m) % 2]::menuca_v3.schedule_type,
+       (ARRAY[1, 1, 6, 6, 1, 1])[1 + (k.k / m.m) % 6],
+       (ARRAY[5, 5, 7, 7, 7, 7])[1 + (k.k / m.m) % 6],
+       time '10:00' + pg_temp.hi('schedule-open', k.k, 4) * interval '1 hour',
+       time '20:00' + pg_temp.hi('schedule-close', k.k, 4) * interval '1 hour',
+       pg_temp.h('schedule-enabled', k.k) < 0.92,
+       pg_temp.ts('schedule-created', k.k, date '2014-01-01', date '2022-12-31')
+  FROM generate_series(0, pg_temp.n(1002) - 1) AS k(k)
+ CROSS JOIN (SELECT least(n_rest, ceil(pg_temp.n(1002) / 4.0))::integer AS m FROM cfg) AS m
+  JOIN rorder r ON r.live_idx = k.k % m.m;
+
+INSERT INTO menuca_v3.restaurant_special_schedules (id, restaurant_id, schedule_type, date_start, date_stop, time_start,
+                                                    time_stop, reason, is_active, legacy_v1_id, created_at)
+SELECT k.k + 1,
+       r.id,
+       CASE WHEN pg_temp.h('special-type', k.k) < 0.8 THEN 'closed' ELSE 'open' END,
+       start.d,
+       start.d + pg_temp.hi('special-days', k.k, 3)::integer,
+       CASE WHEN pg_temp.h('special-type', k.k) >= 0.8 THEN time '12:00' END,
+       CASE WHEN pg_temp.h('special-type', k.k) >= 0.8 THEN time '18:00' END,
+       pg_temp.pick('special-reason', k.k, ARRAY['Holiday', 'Christmas', 'New Year', 'Renovation', 'Vacation']),
+       pg_temp.h('special-active', k.k) < 0.7,
+       (9000 + k.k)::integer,
+       pg_temp.ts('special-created', k.k, date '2023-01-01', date '2024-12-01')
+  FROM generate_series(0, pg_temp.n(50) - 1) AS k(k)
+  JOIN rorder r ON r.live_idx = (k.k * 3) % (SELECT n_rest FROM cfg)
+ CROSS JOIN LATERAL (SELECT (ARRAY[date '2024-12-24', date '2024-12-25', date '2025-01-01', date '2025-07-01',
+                                   date '2025-02-10'])[1 + pg_temp.hi('special-date', k.k, 5)] AS d) AS start;
+
+-- Service configs: one per restaurant (no unique constraint, see 10_schema.sql).
+INSERT INTO menuca_v3.restaurant_service_configs (id, restaurant_id, delivery_enabled, delivery_time_minutes,
+                                                  delivery_min_order, takeout_enabled, takeout_time_minutes,
+                                                  takeout_discount_percent, accepts_tips, allows_preorders,
+                                                  is_bilingual, default_language, created_at)
+SELECT k.k + 1,
+       r.id,
+       r.status = 'active' AND pg_temp.h('service-delivery', k.k) < 0.8,
+       30 + 5 * pg_temp.hi('service-delivery-time', k.k, 7)::integer,
+       (10 + 5 * pg_temp.hi('service-min', k.k, 3))::numeric,
+       pg_temp.h('service-takeout', k.k) < 0.9,
+       15 + 5 * pg_temp.hi('service-takeout-time', k.k, 4)::integer,
+       CASE WHEN pg_temp.h('service-discount', k.k) < 0.3 THEN 10.00 END,
+       pg_temp.h('service-tips', k.k) < 0.85,
+       pg_temp.h('service-preorders', k.k) < 0.3,
+       pg_temp.h('service-bilingual', k.k) < 0.25,
+       CASE WHEN pg_temp.h('service-language', k.k) < 0.15 THEN 'fr' ELSE 'en' END,
+       pg_temp.ts('service-created', k.k, date '2014-01-01', date '2022-12-31')
+  FROM generate_series(0, pg_temp.n(944) - 1) AS k(k)
+  JOIN rorder r ON r.any_idx = k.k % (SELECT n_rest FROM cfg);
+
+-- Time periods: lunch, dinner and late night of the two biggest menus.
+INSERT INTO menuca_v3.restaurant_time_periods (id, restaurant_id, name, time_start, time_stop, is_enabled,
+                                               display_order, created_at)
+SELECT k.k + 1,
+       m.restaurant_id,
+       (ARRAY['Lunch', 'Dinner', 'Late Night'])[1 + k.k % 3],
+       (ARRAY[time '11:00', time '16:00', time '22:00'])[1 + k.k % 3],
+       (ARRAY[time '15:00', time '22:00', time '23:59'])[1 + k.k % 3],
+       true,
+       k.k % 3,
+       timestamptz '2021-03-01 12:00:00+00'
+  FROM generate_series(0, pg_temp.n(6) - 1) AS k(k)
+  JOIN (SELECT restaurant_id, row_number() OVER (ORDER BY n_dishes DESC, restaurant_id) - 1 AS idx FROM rmenu) AS m
+    ON m.idx = (k.k / 3) % (SELECT n_dish_rest FROM cfg);
+
+INSERT INTO menuca_v3.restaurant_domains (id, restaurant_id, domain, domain_type, is_enabled, legacy_v1_id, created_at)
+SELECT k.k + 1,
+       r.id,
+       lower(regexp_replace(r.name, '[^A-Za-z]', '', 'g')) || r.id::text || '.ca',
+       CASE WHEN pg_temp.h('domain-type', k.k) < 0.9 THEN 'main' ELSE 'other' END,
+       pg_temp.h('domain-enabled', k.k) < 0.85,
+       CASE WHEN r.legacy_v1_id IS NOT NULL THEN (11000 + k.k)::integer END,
+       pg_temp.ts('domain-created', k.k, date '2012-01-01', date '2022-12-31')
+  FROM generate_series(0, pg_temp.n(713) - 1) AS k(k)
+  JOIN rorder r ON r.any_idx = (k.k + 101) % (SELECT n_rest FROM cfg);
+
+INSERT INTO menuca_v3.restaurant_id_mapping (id, new_restaurant_id, old_restaurant_id, source_system, restaurant_name,
+                                             created_at)
+SELECT row_number() OVER (ORDER BY r.id), r.id, r.legacy_v1_id, 'v1', r.name, timestamptz '2025-09-15 09:00:00+00'
+  FROM (SELECT id, legacy_v1_id, name FROM rorder WHERE legacy_v1_id IS NOT NULL
+         ORDER BY id LIMIT pg_temp.n(826)) AS r;
+
+INSERT INTO menuca_v3.delivery_company_emails (id, email, company_name, created_at)
+VALUES (1, 'dispatch@ottawadelivery.ca', 'Ottawa Delivery', timestamptz '2015-04-01 00:00:00+00'),
+       (2, 'orders@capitaldrivers.ca', 'Capital Drivers', timestamptz '2015-06-01 00:00:00+00'),
+       (3, 'dispatch@rideaucouriers.ca', 'Rideau Couriers', timestamptz '2016-01-15 00:00:00+00'),
+       (4, 'orders@gatineaulivraison.ca', 'Gatineau Livraison', timestamptz '2016-05-01 00:00:00+00'),
+       (5, 'dispatch@kanataexpress.ca', 'Kanata Express', timestamptz '2017-02-01 00:00:00+00'),
+       (6, 'team@orleansrunners.ca', 'Orleans Runners', timestamptz '2017-08-01 00:00:00+00'),
+       (7, 'dispatch@bytowndelivers.ca', 'Bytown Delivers', timestamptz '2018-03-01 00:00:00+00'),
+       (8, 'orders@nepeanquick.ca', 'Nepean Quick', timestamptz '2019-01-01 00:00:00+00'),
+       (9, 'dispatch@barrhavenbikes.ca', 'Barrhaven Bikes', timestamptz '2020-06-01 00:00:00+00');
+
+INSERT INTO menuca_v3.restaurant_delivery_companies (id, restaurant_id, company_email_id, send_to_delivery,
+                                                     disable_until, notes, created_at)
+SELECT k.k + 1,
+       r.id,
+       1 + (pg_temp.hi('dco-company', r.id, 9) + k.k / m.m) % 9,
+       pg_temp.h('dco-send', k.k) < 0.9,
+       CASE WHEN pg_temp.h('dco-disable', k.k) < 0.05 THEN timestamptz '2025-12-31 00:00:00+00' END,
+       NULL,
+       pg_temp.ts('dco-created', k.k, date '2015-01-01', date '2023-12-31')
+  FROM generate_series(0, pg_temp.n(160) - 1) AS k(k)
+ CROSS JOIN (SELECT least(n_rest, ceil(pg_temp.n(160) / 1.2))::integer AS m FROM cfg) AS m
+  JOIN rorder r ON r.live_idx = k.k % m.m;
+
+INSERT INTO menuca_v3.restaurant_delivery_fees (id, restaurant_id, company_email_id, fee_type, tier_value,
+                                                total_delivery_fee, driver_earning, restaurant_pays, vendor_pays,
+                                                created_at)
+SELECT k.k + 1,
+       r.id,
+       1 + pg_temp.hi('fee-company', r.id, 9),
+       CASE WHEN pg_temp.h('fee-type', r.id) < 0.8 THEN 'distance' ELSE 'area' END,
+       1 + k.k / m.m,
+       (3.99 + (k.k / m.m) * 1.50)::numeric(10, 2),
+       (3.00 + (k.k / m.m) * 1.00)::numeric(10, 2),
+       CASE WHEN pg_temp.h('fee-restaurant-pays', k.k) < 0.3 THEN 1.00 END,
+       NULL,
+       pg_temp.ts('fee-created', k.k, date '2015-01-01', date '2023-12-31')
+  FROM generate_series(0, pg_temp.n(210) - 1) AS k(k)
+ CROSS JOIN (SELECT least(n_rest, ceil(pg_temp.n(210) / 3.0))::integer AS m FROM cfg) AS m
+  JOIN rorder r ON r.live_idx = (k.k % m.m + 5) % (SELECT n_rest FROM cfg);
+
+INSERT INTO menuca_v3.restaurant_partner_schedules (id, restaurant_id, partner, day_start, day_stop, time_start,
+                                                    time_stop, is_enabled, created_at)
+SELECT k.k + 1,
+       r.id,
+       CASE WHEN k.k % 2 = 0 THEN 'Uber Eats' ELSE 'DoorDash' END,
+       1 + k.k % 7,
+       1 + k.k % 7,
+       time '11:00',
+       time '21:00',
+       true,
+       timestamptz '2023-05-01 12:00:00+00'
+  FROM generate_series(0, pg_temp.n(7) - 1) AS k(k)
+  JOIN rorder r ON r.live_idx = 0;
+
+INSERT INTO menuca_v3.restaurant_twilio_config (id, restaurant_id, enable_call, phone_number, created_at)
+SELECT k.k + 1,
+       r.id,
+       pg_temp.h('twilio-call', k.k) < 0.7,
+       '+1613' || lpad(pg_temp.hi('twilio-phone', k.k, 10000000)::text, 7, '0'),
+       pg_temp.ts('twilio-created', k.k, date '2016-01-01', date '2022-12-31')
+  FROM generate_series(0, pg_temp.n(18) - 1) AS k(k)
+  JOIN rorder r ON r.live_idx = (k.k * 7 + 3) % (SELECT n_rest FROM cfg);
+
+INSERT INTO menuca_v3.restaurant_delivery_config (id, restaurant_id, delivery_method, delivery_partner, default_fee,
+                                                  min_order, max_distance_km, uses_distance_fees, is_active,
+                                                  created_at)
+SELECT k.k + 1,
+       r.id,
+       CASE WHEN r.status <> 'active' THEN 'disabled'
+            WHEN pg_temp.h('dconf-method', k.k) < 0.7 THEN 'in_house' ELSE 'third_party' END,
+       CASE WHEN pg_temp.h('dconf-method', k.k) >= 0.7 THEN 'Ottawa Delivery' END,
+       (2.99 + pg_temp.hi('dconf-fee', k.k, 4))::numeric(10, 2),
+       (10 + 5 * pg_temp.hi('dconf-min', k.k, 3))::numeric(10, 2),
+       (3 + pg_temp.hi('dconf-distance', k.k, 8))::numeric(6, 2),
+       pg_temp.h('dconf-distance-fees', k.k) < 0.3,
+       r.status = 'active',
+       pg_temp.ts('dconf-created', k.k, date '2015-01-01', date '2023-12-31')
+  FROM generate_series(0, pg_temp.n(825) - 1) AS k(k)
+  JOIN rorder r ON r.any_idx = (k.k + 233) % (SELECT n_rest FROM cfg);
+
+INSERT INTO menuca_v3.restaurant_delivery_areas (id, restaurant_id, area_number, area_name, delivery_fee, min_order,
+                                                 geometry, is_active, created_at)
+SELECT k.k + 1,
+       r.id,
+       1 + k.k / m.m,
+       'Zone ' || (1 + k.k / m.m)::text,
+       (2.99 + (k.k / m.m) * 2)::numeric(10, 2),
+       (15 + 5 * (k.k / m.m))::numeric(10, 2),
+       jsonb_build_object('type', 'Polygon', 'coordinates',
+           jsonb_build_array(jsonb_build_array(jsonb_build_array(-75.70, 45.42), jsonb_build_array(-75.60, 45.42),
+                                               jsonb_build_array(-75.60, 45.36), jsonb_build_array(-75.70, 45.42)))),
+       pg_temp.h('area-active', k.k) < 0.9,
+       pg_temp.ts('area-created', k.k, date '2018-01-01', date '2023-12-31')
+  FROM generate_series(0, pg_temp.n(47) - 1) AS k(k)
+ CROSS JOIN (SELECT least(n_rest, ceil(pg_temp.n(47) / 3.0))::integer AS m FROM cfg) AS m
+  JOIN rorder r ON r.live_idx = (k.k % m.m + 11) % (SELECT n_rest FROM cfg);
+
+INSERT INTO menuca_v3.marketing_tags (id, name, slug, description, created_at)
+SELECT t.ord, t.name, lower(regexp_replace(t.name, '[^A-Za-z]+', '-', 'g')), NULL, timestamptz '2020-01-15 12:00:00+00'
+  FROM unnest(ARRAY['Pizza', 'Burgers', 'Chinese', 'Indian', 'Thai', 'Vietnamese', 'Japanese', 'Sushi', 'Lebanese',
+                    'Shawarma', 'Greek', 'Italian', 'Mexican', 'Canadian', 'Breakfast', 'Desserts', 'Vegetarian',
+                    'Vegan', 'Gluten-Free', 'Halal', 'Healthy', 'Fast Food', 'Fine Dining', 'Family Style',
+                    'Late Night', 'Delivery', 'Takeout', 'Wings', 'Seafood', 'Korean', 'Caribbean', 'Middle Eastern',
+                    'Poutine', 'Subs', 'Salads', 'Coffee']) WITH ORDINALITY AS t(name, ord);
+
+INSERT INTO menuca_v3.restaurant_tag_associations (id, restaurant_id, tag_id, created_at)
+SELECT k.k + 1,
+       r.id,
+       1 + (pg_temp.hi('tag-first', r.id, 36) + k.k / m.m * 7) % 36,
+       timestamptz '2021-06-01 12:00:00+00'
+  FROM generate_series(0, pg_temp.n(29) - 1) AS k(k)
+ CROSS JOIN (SELECT least(n_rest, ceil(pg_temp.n(29) / 2.0))::integer AS m FROM cfg) AS m
+  JOIN rorder r ON r.live_idx = k.k % m.m;
+
+INSERT INTO menuca_v3.promotional_deals (id, restaurant_id, name, description, deal_type, discount_percent,
+                                         discount_amount, minimum_purchase, date_start, date_stop, is_enabled,
+                                         legacy_v1_id, legacy_v2_id, created_at)
+SELECT k.k + 1,
+       r.id,
+       pg_temp.pick('deal-name', k.k, ARRAY['Tuesday Special', 'Family Night', '2 for 1 Pizza', '10% Off Pickup',
+           'Free Garlic Bread', 'Student Discount', 'Weekend Deal', 'First Order Discount']),
+       NULL,
+       kind.t,
+       CASE WHEN kind.t = 'percent' THEN (5 * (1 + pg_temp.hi('deal-percent', k.k, 4)))::numeric END,
+       CASE WHEN kind.t = 'amount' THEN (2 + pg_temp.hi('deal-amount', k.k, 8))::numeric END,
+       (15 + 5 * pg_temp.hi('deal-min', k.k, 4))::numeric,
+       start.d,
+       start.d + (7 * (1 + pg_temp.hi('deal-weeks', k.k, 26)))::integer,
+       pg_temp.h('deal-enabled', k.k) < 0.7,
+       CASE WHEN pg_temp.h('deal-origin', k.k) < 0.5 THEN (12000 + k.k)::integer END,
+       CASE WHEN pg_temp.h('deal-origin', k.k) >= 0.5 THEN (13000 + k.k)::integer END,
+       start.d::timestamp AT TIME ZONE 'UTC' - interval '3 days'
+  FROM generate_series(0, pg_temp.n(202) - 1) AS k(k)
+ CROSS JOIN (SELECT least(n_rest, ceil(pg_temp.n(202) / 2.5))::integer AS m FROM cfg) AS m
+  JOIN rorder r ON r.live_idx = k.k % m.m
+ CROSS JOIN LATERAL (SELECT (ARRAY['percent', 'percent', 'amount', 'free_item', 'bogo'])[1 + pg_temp.hi('deal-type', k.k, 5)] AS t) AS kind
+ CROSS JOIN LATERAL (SELECT date '2023-01-02' + pg_temp.hi('deal-start', k.k, 1000)::integer AS d) AS start;
+
+INSERT INTO menuca_v3.promotional_coupons (id, restaurant_id, code, name, discount_type, discount_amount,
+                                           minimum_purchase, valid_from, valid_until, is_active, is_used,
+                                           legacy_v1_id, legacy_v2_id, created_at)
+SELECT k.k + 1,
+       r.id,
+       pg_temp.pick('coupon-word', k.k, ARRAY['SAVE', 'PIZZA', 'WELCOME', 'FREE', 'DEAL', 'OTTAWA', 'SPRING', 'FALL'])
+           || (10 + k.k)::text,
+       'Coupon ' || (k.k + 1)::text,
+       kind.t,
+       CASE WHEN kind.t = 'percent' THEN 10 WHEN kind.t = 'amount' THEN 5 ELSE 0 END,
+       CASE WHEN pg_temp.h('coupon-min', k.k) < 0.6 THEN 20.00 END,
+       start.d,
+       start.d + 90,
+       pg_temp.h('coupon-active', k.k) < 0.6,
+       pg_temp.h('coupon-used', k.k) < 0.2,
+       CASE WHEN pg_temp.h('coupon-origin', k.k) < 0.5 THEN (14000 + k.k)::integer END,
+       CASE WHEN pg_temp.h('coupon-origin', k.k) >= 0.5 THEN (15000 + k.k)::integer END,
+       start.d::timestamp AT TIME ZONE 'UTC' - interval '1 day'
+  FROM generate_series(0, pg_temp.n(581) - 1) AS k(k)
+ CROSS JOIN (SELECT least(n_rest, ceil(pg_temp.n(581) / 3.0))::integer AS m FROM cfg) AS m
+  JOIN rorder r ON r.live_idx = (k.k % m.m + 23) % (SELECT n_rest FROM cfg)
+ CROSS JOIN LATERAL (SELECT (ARRAY['percent', 'amount', 'free_delivery'])[1 + pg_temp.hi('coupon-type', k.k, 3)] AS t) AS kind
+ CROSS JOIN LATERAL (SELECT date '2022-01-03' + pg_temp.hi('coupon-start', k.k, 1300)::integer AS d) AS start;
+
+INSERT INTO menuca_v3.devices (id, restaurant_id, device_uuid, device_name, device_type, is_active, last_seen_at,
+                               legacy_v1_id, created_at)
+SELECT k.k + 1,
+       r.id,
+       pg_temp.uid('device', k.k),
+       (CASE WHEN kind.t = 'printer' THEN 'Printer ' ELSE 'Tablet ' END) || (1 + k.k / m.m)::text,
+       kind.t,
+       r.status = 'active' AND pg_temp.h('device-active', k.k) < 0.85,
+       CASE WHEN r.status = 'active' THEN pg_temp.ts('device-seen', k.k, date '2025-06-01', date '2025-10-01') END,
+       CASE WHEN r.legacy_v1_id IS NOT NULL THEN (16000 + k.k)::integer END,
+       pg_temp.ts('device-created', k.k, date '2015-01-01', date '2024-12-31')
+  FROM generate_series(0, pg_temp.n(981) - 1) AS k(k)
+ CROSS JOIN (SELECT least(n_rest, ceil(pg_temp.n(981) / 1.6))::integer AS m FROM cfg) AS m
+  JOIN rorder r ON r.live_idx = k.k % m.m
+ CROSS JOIN LATERAL (SELECT CASE WHEN pg_temp.h('device-type', k.k) < 0.75 THEN 'tablet' ELSE 'printer' END AS t) AS kind;
+
+-- ---------------------------------------------------------------------------------------------
+-- Users and admins
+-- ---------------------------------------------------------------------------------------------
+
+-- About 10 % of users have signed in through Supabase auth (auth_user_id); user 1 always has, so
+-- that there is one at every scale.
+INSERT INTO menuca_v3.users (id, email, password_hash, first_name, last_name, phone, language, origin_restaurant_id,
+                             auth_user_id, newsletter_subscribed, email_verified_at, login_count, last_login_at,
+                             legacy_v1_id, legacy_v2_id, created_at)
+SELECT u.id,
+       -- some V1 addresses kept their capitals; unique case-insensitively (idx_users_email_lower)
+       CASE WHEN pg_temp.h('user-email-case', u.id) < 0.05 THEN initcap(names.first) ELSE lower(names.first) END
+           || '.' || lower(names.last) || u.id::text || '@'
+           || pg_temp.pick('user-domain', u.id, ARRAY['gmail.com', 'hotmail.com', 'yahoo.ca', 'outlook.com',
+                  'rogers.com', 'sympatico.ca', 'videotron.ca', 'bell.net']),
+       '$2y$10$' || md5('user' || u.id::text),
+       names.first,
+       names.last,
+       CASE WHEN pg_temp.h('user-phone', u.id) < 0.8 THEN '613' || lpad(pg_temp.hi('user-phone-n', u.id, 10000000)::text, 7, '0') END,
+       CASE WHEN pg_temp.h('user-language', u.id) < 0.15 THEN 'fr' ELSE 'en' END,
+       CASE WHEN pg_temp.h('user-origin', u.id) < 0.75
+            THEN (SELECT id FROM v1r WHERE idx = pg_temp.hi('user-origin-restaurant', u.id, (SELECT count(*) FROM v1r))) END,
+       CASE WHEN u.id = 1 OR pg_temp.h('user-auth', u.id) < 0.10 THEN pg_temp.uid('auth-user', u.id) END,
+       pg_temp.h('user-newsletter', u.id) < 0.3,
+       CASE WHEN pg_temp.h('user-verified', u.id) < 0.6 THEN created.at + interval '1 hour' END,
+       pg_temp.hi('user-logins', u.id, 200)::integer,
+       CASE WHEN pg_temp.h('user-last-login', u.id) < 0.7 THEN created.at + interval '200 days' END,
+       CASE WHEN pg_temp.h('user-v1', u.id) < 0.7 THEN (100000 + u.id)::integer END,
+       CASE WHEN pg_temp.h('user-v2', u.id) < 0.5 THEN (200000 + u.id)::integer END,
+       created.at
+  FROM generate_series(1, pg_temp.n(32349)) AS u(id)
+ CROSS JOIN LATERAL (
+        SELECT pg_temp.pick('user-first', u.id, ARRAY['Ahmed', 'Maria', 'John', 'Wei', 'Fatima', 'Luc', 'Sarah',
+                   'Mohamed', 'Anh', 'Priya', 'Giuseppe', 'Nadia', 'Kevin', 'Sophie', 'Ali', 'Mei', 'Jean', 'Olga',
+                   'Ravi', 'Emma', 'Liam', 'Noah', 'Olivia', 'Chloe', 'Omar', 'Yasmin', 'Daniel', 'Julie']) AS first,
+               pg_temp.pick('user-last', u.id, ARRAY['Haddad', 'Nguyen', 'Smith', 'Tremblay', 'Singh', 'Rossi',
+                   'Chen', 'Khan', 'Gagnon', 'Wong', 'Roy', 'Patel', 'Kim', 'Martin', 'Ibrahim', 'Lee', 'Cote',
+                   'Brown', 'Ali', 'Li', 'Bouchard', 'Wilson', 'Taylor', 'Lavoie']) AS last
+       ) AS names
+ CROSS JOIN LATERAL (SELECT pg_temp.ts('user-created', u.id, date '2010-01-01', date '2025-06-30') AS at) AS created;
+
+-- Platform admins. The last one repeats the first one's email: V1 and V2 accounts of one person
+-- were both migrated, which is why admin_users.email is not unique.
+INSERT INTO menuca_v3.admin_users (id, email, first_name, last_name, password_hash, permissions, is_active,
+                                   last_login_at, legacy_v1_id, legacy_v2_id, created_at)
+SELECT a.id,
+       CASE WHEN a.id = n.n AND n.n > 1 THEN 'admin1@menu.ca' ELSE 'admin' || a.id::text || '@menu.ca' END,
+       pg_temp.pick('admin-first', a.id, ARRAY['James', 'Linh', 'Sam', 'Chris', 'Alex', 'Pat']),
+       pg_temp.pick('admin-last', a.id, ARRAY['Menu', 'Operations', 'Support', 'Sales', 'Admin']),
+       '$2y$10$' || md5('admin' || a.id::text),
+       jsonb_build_object('restaurants', CASE WHEN a.id <= 3 THEN 'all' ELSE 'assigned' END,
+                          'can_edit_menu', true, 'can_manage_users', a.id <= 3),
+       pg_temp.h('admin-active', a.id) < 0.8,
+       pg_temp.ts('admin-login', a.id, date '2024-01-01', date '2025-09-30'),
+       CASE WHEN a.id % 2 = 1 THEN (100 + a.id)::integer END,
+       CASE WHEN a.id % 2 = 0 OR a.id = n.n THEN (200 + a.id)::integer END,
+       pg_temp.ts('admin-created', a.id, date '2012-01-01', date '2022-12-31')
+  FROM (SELECT pg_temp.n(51) AS n) AS n
+ CROSS JOIN LATERAL generate_series(1, n.n) AS a(id);
+
+INSERT INTO menuca_v3.admin_user_restaurants (id, admin_user_id, restaurant_id, role, created_at)
+SELECT k.k + 1,
+       1 + k.k % a.n,
+       r.id,
+       (ARRAY['owner', 'manager', 'staff'])[1 + pg_temp.hi('aur-role', k.k, 3)],
+       pg_temp.ts('aur-created', k.k, date '2014-01-01', date '2024-12-31')
+  FROM generate_series(0, pg_temp.n(91) - 1) AS k(k)
+ CROSS JOIN (SELECT pg_temp.n(51) AS n) AS a
+  JOIN rorder r ON r.live_idx = ((k.k % a.n) * 7 + k.k / a.n) % (SELECT n_rest FROM cfg);
+
+-- ---------------------------------------------------------------------------------------------
+-- Sequences follow the explicit ids, so that later inserts (the runbook's backfill, the app) get
+-- fresh ids.
+-- ---------------------------------------------------------------------------------------------
+
+DO $sequences$
+DECLARE
+    t record;
+    max_id bigint;
+BEGIN
+    FOR t IN
+        SELECT c.relname, pg_get_serial_sequence(format('menuca_v3.%I', c.relname), 'id') AS seq
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'menuca_v3' AND c.relkind = 'r'
+    LOOP
+        EXECUTE format('SELECT max(id) FROM menuca_v3.%I', t.relname) INTO max_id;
+        PERFORM setval(t.seq, coalesce(max_id, 1), max_id IS NOT NULL);
+    END LOOP;
+END
+$sequences$;
