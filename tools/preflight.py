@@ -26,6 +26,7 @@ SQL_FILES = (
     "common/policies.sql",
     "common/functions.sql",
     "common/orphan_rates.sql",
+    "common/combo_checksums.sql",
     "common/pick_restaurants.sql",
     "common/menu_queries/menu.sql",
     "common/menu_queries/menu_with_modifiers.sql",
@@ -192,6 +193,7 @@ def _check_environment(
         flags = catalog.rls_flags(conn)
         policies = catalog.policies(conn)
         rates = catalog.orphan_rates(conn)
+        combo_sums = db.query_one(conn, db.sql_file("common/combo_checksums.sql"))
         restaurants = measure.pick_restaurants(conn)
         family = measure.measure_family(conn, restaurants)
         env_baseline.update(
@@ -204,6 +206,7 @@ def _check_environment(
             policies=policies,
             functions=catalog.functions(conn),
             orphan_rates=rates,
+            combo_checksums=combo_sums,
             restaurants=restaurants,
             menu_queries=family,
         )
