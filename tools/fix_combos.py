@@ -350,20 +350,18 @@ def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
                 if ctx.dry_run
                 else None,
             )
-        conn.execute(db.sql_file("fix_combos/lock.sql"))
-        deleted_items = db.query_one(
-            conn, db.sql_file("fix_combos/delete_batch_rows.sql"), {"run_id": ctx.run_id}
-        )
-        deleted_dishes = db.query_one(
-            conn, db.sql_file("fix_combos/delete_batch_dishes.sql"), {"run_id": ctx.run_id}
-        )
-        ctx.checkpoint()
+        deleted = {"items_deleted": 0, "dishes_deleted": 0}
+        if rows:
+            conn.execute(db.sql_file("fix_combos/lock.sql"))
+            for name in ("fix_combos/delete_batch_rows.sql", "fix_combos/delete_batch_dishes.sql"):
+                ctx.checkpoint()
+                deleted.update(db.query_one(conn, db.sql_file(name), {"run_id": ctx.run_id}) or {})
     sums = db.query_one(conn, db.sql_file("common/combo_checksums.sql"))
     rates = catalog.orphan_rates(conn)
     conn.rollback()
     base_sums = baseline.get("combo_checksums") or {}
     base_rates = baseline.get("orphan_rates") or {}
-    assert sums is not None and deleted_items is not None and deleted_dishes is not None
+    assert sums is not None
     checks = [
         check(
             "combo_items rows equal the preflight baseline (md5)",
@@ -381,8 +379,8 @@ def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     ]
     return StepOutcome(
         checks=checks,
-        summary=f"Deleted exactly this run's {deleted_items['items_deleted']:,} combo items and "
-        f"{deleted_dishes['dishes_deleted']:,} backfilled dishes; "
+        summary=f"Deleted exactly this run's {deleted['items_deleted']:,} combo items and "
+        f"{deleted['dishes_deleted']:,} backfilled dishes; "
         + (
             "the rows equal the preflight baseline."
             if all(c.passed for c in checks)
@@ -390,8 +388,8 @@ def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         ),
         fields={
             "restored": [
-                f"deleted {deleted_items['items_deleted']} combo items",
-                f"deleted {deleted_dishes['dishes_deleted']} backfilled dishes",
+                f"deleted {deleted['items_deleted']} combo items",
+                f"deleted {deleted['dishes_deleted']} backfilled dishes",
             ]
         },
     )
