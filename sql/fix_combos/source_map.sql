@@ -4,6 +4,9 @@
 --   as exactly one kind of row (menu or ingredient), 'dish_ambiguous' when it has it as both (menu
 --   ids and ingredient ids share one id space there: it is never guessed), 'dish_missing' when it
 --   exists nowhere.
+-- Runs inside the repair's transaction, after lock.sql; the same limits, for a reader of this file.
+SET LOCAL lock_timeout = '2s';
+SET LOCAL statement_timeout = '10min';
 CREATE TEMP VIEW combo_source_map AS
 WITH src AS (
     SELECT s.id AS source_row,
