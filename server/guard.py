@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn, Protocol
 
 import psycopg
+from pydantic_core import to_jsonable_python
 
 from server import db, execlog
 from server.errors import JournalError, NotConfigured, Refused
@@ -691,7 +692,7 @@ class Guard:
                 if outcome.plan is not None
                 else {}
             ),
-            **outcome.fields,
+            **to_jsonable_python(outcome.fields),
         }
         if tool == "rollback":
             result["tickets_rolled_back"] = targets if passed and not call.dry_run else []
@@ -710,7 +711,7 @@ class Guard:
                 if passed
                 else f"FAIL — ticket FAILED{f' ({interrupted})' if interrupted else ''}"
             )
-        details: dict[str, Any] = {"result": result, "record": outcome.record}
+        details: dict[str, Any] = {"result": result, "record": to_jsonable_python(outcome.record)}
         if tool == "rollback":
             details["tickets"] = targets if passed else []
         # `next` is what follows this outcome: fold the event about to be written into a copy of the state

@@ -115,3 +115,42 @@ def empty_db(pg_cluster: TestCluster) -> Iterator[str]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@dataclass
+class Runbook:
+    """A real guard with the real tools over a fresh seeded database pair (in-process, no MCP)."""
+
+    guard: Any
+    staging_dsn: str
+    production_dsn: str
+
+    def call(self, tool: str, environment: str | None = None, **args: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.guard.call(tool, environment, args)
+        return result
+
+    def admin(self, environment: str = "staging") -> psycopg.Connection[Any]:
+        """An autocommit session as the database owner (never the server's)."""
+        dsn = self.staging_dsn if environment == "staging" else self.production_dsn
+        return psycopg.connect(dsn, autocommit=True, application_name="menuca-test")
+
+
+@pytest.fixture
+def runbook(make_db: Callable[..., str], tmp_path: Any) -> Callable[..., Runbook]:
+    """Factory: `runbook(scale=0.05, soak_hours=0, require_approval=False)`."""
+    from server.guard import Guard
+    from server.settings import Settings
+    from tools.registry import executors
+
+    def factory(scale: float = SMALL_SCALE, soak_hours: float = 0, require_approval: bool = False) -> Runbook:
+        staging, production = make_db(scale), make_db(scale, production=True)
+        settings = Settings(
+            staging_dsn=staging,
+            production_dsn=production,
+            run_dir=tmp_path / "run",
+            soak_hours=soak_hours,
+            require_approval=require_approval,
+        )
+        return Runbook(Guard(settings, executors()), staging, production)
+
+    return factory
