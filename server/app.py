@@ -74,7 +74,7 @@ def build_server(settings: Settings) -> MCPServer:
     mcp = MCPServer(name="menuca-migrate", instructions=INSTRUCTIONS, version="0.1.0")
 
     def guard() -> Guard:
-        return Guard(settings, registry.executors())
+        return registry.make_guard(settings)
 
     async def run_call(
         tool: str, environment: Any, args: dict[str, Any], ctx: Context, model: type[ResultT]

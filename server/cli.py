@@ -123,9 +123,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _guard(settings: Settings) -> Guard:
-    from tools.registry import executors
+    from tools.registry import make_guard
 
-    return Guard(settings, executors())
+    return make_guard(settings)
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:

@@ -16,11 +16,10 @@ import anyio
 
 from server.client import ToolOutcome, call_tool, connect, server_env
 from server.embedded_pg import EmbeddedPostgres
-from server.guard import Guard
 from server.journal import EXECUTION_LOG, Journal
 from server.seed import seed_database
 from server.settings import Settings
-from tools.registry import executors
+from tools.registry import make_guard
 
 OPERATOR = "demo-operator"
 MAX_CALLS = 40
@@ -124,9 +123,7 @@ async def agent(settings: Settings, screen: Screen, report: DemoReport) -> None:
                     screen.line(
                         f"OPERATOR  menuca-migrate approve production --by {OPERATOR}   (a human's action)"
                     )
-                    await anyio.to_thread.run_sync(
-                        lambda: Guard(settings, executors()).approve_production(OPERATOR)
-                    )
+                    await anyio.to_thread.run_sync(lambda: make_guard(settings).approve_production(OPERATOR))
                     nxt = {**nxt, "blocked_by": None}
                     continue
                 if nxt.get("blocked_by") == "SOAK_PENDING":

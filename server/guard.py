@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn, Protocol
 
 import psycopg
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
 
 from server import db, execlog
@@ -316,9 +317,11 @@ class Guard:
         executors: Mapping[str, Executor],
         probes: Probes | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        result_models: Mapping[str, type[BaseModel]] | None = None,
     ) -> None:
         self.settings = settings
         self.executors = executors
+        self.result_models = result_models or {}
         self.probes = probes or DatabaseProbes(settings)
         self.clock = clock
         self.journal = Journal(settings.run_dir, settings.secrets(), clock)
@@ -644,7 +647,7 @@ class Guard:
                 summary=f"{tool} stopped at a safe point ({exc.reason}); nothing is left half-applied. "
                 "Call status, then re-run it when the operator resumes.",
             )
-        except (NotConfigured, psycopg.Error, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - the step's top level: any error fails the ticket, never leaves it IN_PROGRESS
             text = scrub(
                 str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
                 self.settings.secrets(),
@@ -711,6 +714,25 @@ class Guard:
                 if passed
                 else f"FAIL — ticket FAILED{f' ({interrupted})' if interrupted else ''}"
             )
+        model = self.result_models.get(tool)
+        if model is not None:
+            try:
+                model.model_validate({**result, "next": None})
+            except ValidationError as exc:  # a defect of the tool: journal it as a failure, never as a pass
+                problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
+                result["status"] = "FAIL"
+                result["checks"] = [
+                    *result["checks"],
+                    {
+                        "name": "result matches its schema",
+                        "expected": True,
+                        "actual": problem,
+                        "passed": False,
+                    },
+                ]
+                kind = EventKind.FAILED if not call.dry_run else kind
+                outcome_text = "FAIL" if not call.dry_run else outcome_text
+                decision = f"FAIL — the result did not match its schema ({problem})"
         details: dict[str, Any] = {"result": result, "record": to_jsonable_python(outcome.record)}
         if tool == "rollback":
             details["tickets"] = targets if passed else []

@@ -17,10 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from server import db
 from server.client import ToolOutcome, call_tool, connect, server_env
 from server.errors import Refused, ReplayError
-from server.guard import Guard
 from server.runbook import Code
 from server.settings import Settings
-from tools.registry import executors
+from tools.registry import make_guard
 
 Environment = Literal["staging", "production"]
 CODES = {str(code) for code in Code}
@@ -293,7 +292,7 @@ async def _run_step(
         label = result.get("status") or ("status" if step.call == "status" else "ok")
         return check_expectation(step.expect, None, result, None), f"{shown} → {label}"
     if isinstance(step, OperatorStep):
-        guard = Guard(settings, executors())
+        guard = make_guard(settings)
         actions: dict[str, Callable[[], Any]] = {
             "approve": lambda: guard.approve_production(step.by),
             "approve_rollback": lambda: guard.approve_rollback(step.by),

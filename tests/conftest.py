@@ -138,9 +138,8 @@ class Runbook:
 @pytest.fixture
 def runbook(make_db: Callable[..., str], tmp_path: Any) -> Callable[..., Runbook]:
     """Factory: `runbook(scale=0.05, soak_hours=0, require_approval=False)`."""
-    from server.guard import Guard
     from server.settings import Settings
-    from tools.registry import executors
+    from tools.registry import make_guard
 
     def factory(scale: float = SMALL_SCALE, soak_hours: float = 0, require_approval: bool = False) -> Runbook:
         staging, production = make_db(scale), make_db(scale, production=True)
@@ -151,6 +150,6 @@ def runbook(make_db: Callable[..., str], tmp_path: Any) -> Callable[..., Runbook
             soak_hours=soak_hours,
             require_approval=require_approval,
         )
-        return Runbook(Guard(settings, executors()), staging, production)
+        return Runbook(make_guard(settings), staging, production)
 
     return factory

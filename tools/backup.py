@@ -54,11 +54,13 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     pg_dump = find_client("pg_dump", major)
     pg_restore = find_client("pg_restore", major)
     if ctx.dry_run:
-        return _plan(pg_dump, pg_restore, conninfo, path)
+        return _plan(pg_dump, pg_restore, conninfo, path, backup_id)
 
     # Count rows in the very snapshot the dump reads, so the counts describe the archive exactly.
     snap_conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     snap_conn.read_only = True
+    # counting waits for no DDL forever: the same bound pg_dump gets for its locks
+    db.query_all(snap_conn, "SELECT set_config('lock_timeout', %s, true)", [LOCK_WAIT])
     snapshot_row = db.query_one(snap_conn, "SELECT pg_export_snapshot() AS id")
     assert snapshot_row is not None
     counts = catalog.row_counts(snap_conn, list(SCHEMAS))
@@ -238,7 +240,7 @@ def _scratch_restore(
             )
 
 
-def _plan(pg_dump: Path, pg_restore: Path, conninfo: str, path: Path) -> StepOutcome:
+def _plan(pg_dump: Path, pg_restore: Path, conninfo: str, path: Path, backup_id: str) -> StepOutcome:
     steps = [
         (
             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT pg_export_snapshot(); "
@@ -270,6 +272,7 @@ def _plan(pg_dump: Path, pg_restore: Path, conninfo: str, path: Path) -> StepOut
     return StepOutcome(
         checks=[check("pg_dump and pg_restore found", True, True)],
         summary=f"Dry run: backup would write {path} and verify it; nothing was changed.",
+        fields={"backup_id": backup_id, "path": str(path)},
         plan=plan,
     )
 

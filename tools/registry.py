@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.guard import Executor
+from server.guard import Executor, Guard
+from server.settings import Settings
 from tools import apply_indexes, apply_rls, backup, fix_combos, preflight, rollback, validate
 from tools.results import (
     ApplyIndexesResult,
@@ -39,3 +40,12 @@ TOOLS: dict[str, ToolSpec] = {
 
 def executors() -> dict[str, Executor]:
     return {name: spec.run for name, spec in TOOLS.items()}
+
+
+def result_models() -> dict[str, type[TicketResult]]:
+    return {name: spec.result for name, spec in TOOLS.items()}
+
+
+def make_guard(settings: Settings) -> Guard:
+    """The guard with every real tool: what the server, the operator commands and the tests use."""
+    return Guard(settings, executors(), result_models=result_models())
