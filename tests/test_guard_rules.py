@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,40 +13,13 @@ import pytest
 
 from server.errors import Refused
 from server.guard import RUN_LOCK, Guard
-from server.runbook import TICKETS, Code, RunState
+from server.runbook import TICKETS, Code
 from server.settings import Settings
+from tests.fakes import Clock, FakeProbes
 from tools.context import StepContext
 from tools.results import StepOutcome, check
 
 STEPS = [(t.tool, None if t.environment == "both" else t.environment) for t in TICKETS]
-
-
-class FakeProbes:
-    def __init__(self) -> None:
-        self.config: str | None = None
-        self.drift: list[str] = []
-        self.db_locked = False
-        self.stale_calls: list[tuple[Any, ...]] = []
-
-    def config_problem(self, environments: tuple[str, ...]) -> str | None:
-        return self.config
-
-    def staging_drift(self, state: RunState) -> list[str]:
-        return list(self.drift)
-
-    @contextlib.contextmanager
-    def db_locks(
-        self, environments: tuple[str, ...], run_id: str, best_effort: bool = False
-    ) -> Iterator[list[int]]:
-        if self.db_locked:
-            raise Refused(str(Code.LOCKED), "another call holds the advisory lock.")
-        yield [4242]
-
-    def end_stale_backends(
-        self, environments: tuple[str, ...], run_id: str, own_pids: list[int]
-    ) -> dict[str, Any]:
-        self.stale_calls.append((environments, run_id, tuple(own_pids)))
-        return {"staging": {"waited_for": 0, "terminated": 0}}
 
 
 class FakeSteps:
@@ -66,14 +37,6 @@ class FakeSteps:
             return StepOutcome(checks=[check(f"{tool} fake check", True, ok)], summary=f"{tool} fake")
 
         return run
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
