@@ -635,27 +635,20 @@ class Guard:
             outcome = self.executors[tool](runtime, step_args)
         except StepInterrupted as exc:
             interrupted = exc.reason
-            outcome = StepOutcome(
-                checks=[
-                    Check(
-                        name="step ran to completion",
-                        expected=True,
-                        actual=f"stopped: {exc.reason}",
-                        passed=False,
-                    )
-                ],
-                summary=f"{tool} stopped at a safe point ({exc.reason}); nothing is left half-applied. "
-                "Call status, then re-run it when the operator resumes.",
-            )
+            outcome = _interrupted_outcome(tool, exc.reason)
         except Exception as exc:  # noqa: BLE001 - the step's top level: any error fails the ticket, never leaves it IN_PROGRESS
-            text = scrub(
-                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                self.settings.secrets(),
-            )
-            outcome = StepOutcome(
-                checks=[Check(name="step ran without error", expected=True, actual=text, passed=False)],
-                summary=f"{tool} failed with an error ({text}); fix the cause, then call {tool} again or roll back.",
-            )
+            if runtime.cancel_event.is_set():  # the cancelled query's error: report the cancellation itself
+                interrupted = "cancelled by the client"
+                outcome = _interrupted_outcome(tool, interrupted)
+            else:
+                text = scrub(
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                    self.settings.secrets(),
+                )
+                outcome = StepOutcome(
+                    checks=[Check(name="step ran without error", expected=True, actual=text, passed=False)],
+                    summary=f"{tool} failed with an error ({text}); fix the cause, then call {tool} again or roll back.",
+                )
         finally:
             runtime.close()
         duration_ms = int((time.monotonic() - begun) * 1000)
@@ -859,4 +852,17 @@ def _stale() -> bool:
     raise Refused(
         str(Code.OUT_OF_ORDER),
         "the run moved while the approval was being written: run status and try again.",
+    )
+
+
+def _interrupted_outcome(tool: str, reason: str) -> StepOutcome:
+    after = (
+        "call it again once the operator has resumed the run" if "halt" in reason else f"call {tool} again"
+    )
+    return StepOutcome(
+        checks=[
+            Check(name="step ran to completion", expected=True, actual=f"stopped: {reason}", passed=False)
+        ],
+        summary=f"{tool} stopped at a safe point ({reason}); its open transaction was rolled back and nothing is "
+        f"left half-applied. Call status, then {after} (or roll back).",
     )

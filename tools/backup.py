@@ -69,6 +69,13 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     policies = catalog.policies(snap_conn)
     functions = catalog.functions(snap_conn)
     tables = len(counts)
+    snapshot_record = {
+        "schemas": list(SCHEMAS),
+        "indexes": [{k: i[k] for k in ("name", "table", "definition", "valid")} for i in indexes],
+        "rls_flags": flags,
+        "policies": policies,
+        "functions": functions,
+    }
     dumped = 0
 
     def on_dump_line(line: str) -> None:
@@ -89,16 +96,39 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         raise
     finally:
         snap_conn.rollback()
-    checks: list[Check] = [
-        check("pg_dump exit code", 0, result.returncode),
-    ]
     if result.returncode != 0:
         path.unlink(missing_ok=True)
         return StepOutcome(
-            checks=[*checks, check("pg_dump error", "", _errors(result.stderr), passed=False)],
+            checks=[
+                check("pg_dump exit code", 0, result.returncode),
+                check("pg_dump error", "", _errors(result.stderr), passed=False),
+            ],
             summary=f"pg_dump failed: {_errors(result.stderr)[:200]}. Fix the cause and call backup again.",
+            fields={"backup_id": backup_id, "path": str(path)},
         )
     os.chmod(path, 0o600)
+    try:
+        return _verify(
+            ctx, env, path, pg_restore, child_env, conninfo, counts, tables, backup_id, snapshot_record
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)  # an archive that was not verified is never left behind
+        raise
+
+
+def _verify(
+    ctx: StepContext,
+    env: Env,
+    path: Path,
+    pg_restore: Path,
+    child_env: dict[str, str],
+    conninfo: str,
+    counts: dict[str, int],
+    tables: int,
+    backup_id: str,
+    snapshot_record: dict[str, Any],
+) -> StepOutcome:
+    checks: list[Check] = [check("pg_dump exit code", 0, 0)]
     ctx.pause("backup:after_dump")
     size = path.stat().st_size
     digest = sha256_file(path)
@@ -144,14 +174,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         "verified": verified,
         "verification": verification,
     }
-    record = {
-        **fields,
-        "schemas": list(SCHEMAS),
-        "indexes": [{k: i[k] for k in ("name", "table", "definition", "valid")} for i in indexes],
-        "rls_flags": flags,
-        "policies": policies,
-        "functions": functions,
-    }
+    record = {**fields, **snapshot_record}
     summary = (
         f"Backup {backup_id} written ({size:,} bytes, {sum(counts.values()):,} rows in {tables} tables) and "
         f"verified ({'; '.join(verification)})."
@@ -161,7 +184,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         + ". Call backup again once the cause is fixed."
     )
     if not verified:
-        path.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # an archive that failed verification is never left behind
     return StepOutcome(
         checks=checks,
         summary=summary,
