@@ -34,6 +34,7 @@ TARGET_COUNT = 58
 LONG_TRANSACTION_S = 60.0
 MAX_WAIT_S = 120.0
 VALIDITY_RETRIES = 5
+CLEANUP_LOCK_TIMEOUT = "15s"
 _DEFINITION = re.compile(
     r"^CREATE (?P<unique>UNIQUE )?INDEX \S+ ON (?:ONLY )?(?P<table>\S+) USING (?P<rest>.*)$"
 )
@@ -152,6 +153,22 @@ def _drop(conn: db.Conn, name: str) -> None:
     db.query_all(conn, db.sql_file("apply_indexes/drop_index.sql").format(index=sql.Identifier(name)))
 
 
+def _cleanup(conn: db.Conn, name: str) -> bool:
+    """Drop an INVALID leftover concurrently, waiting at most CLEANUP_LOCK_TIMEOUT for other transactions
+    (the build may have stopped precisely because one is holding the table)."""
+    previous = db.query_one(conn, "SELECT current_setting('lock_timeout') AS v")
+    db.query_all(conn, "SELECT set_config('lock_timeout', %s, false)", [CLEANUP_LOCK_TIMEOUT])
+    try:
+        _drop(conn, name)
+        return True
+    except psycopg.errors.LockNotAvailable:
+        return False
+    finally:
+        db.query_all(
+            conn, "SELECT set_config('lock_timeout', %s, false)", [previous["v"] if previous else "0"]
+        )
+
+
 def _state(conn: db.Conn, name: str) -> dict[str, Any] | None:
     return db.query_one(conn, db.sql_file("apply_indexes/index_state.sql"), {"name": name})
 
@@ -235,8 +252,11 @@ def _build(ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: dict[
     if not (state and state["valid"]):
         if decision["action"] != "failed":
             decision["action"], decision["problem"] = "failed", "the build left an INVALID index"
-        if state is not None:
-            _drop(build_conn, target.name)  # never leave an INVALID index behind
+        if state is not None and not _cleanup(build_conn, target.name):
+            decision["problem"] += (
+                f"; the INVALID index {target.name} could not be dropped within {CLEANUP_LOCK_TIMEOUT} (a "
+                "transaction still holds the table): the next apply_indexes rebuilds it, rollback scope=indexes drops it"
+            )
         ctx.checkpoint()
     return int((time.monotonic() - begun) * 1000)
 

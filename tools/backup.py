@@ -44,10 +44,12 @@ def dump_command(pg_dump: Path, conninfo: str, path: Path, snapshot: str | None)
 def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     env: Env = ctx.environment  # type: ignore[assignment]  # backup always has a single environment
     conninfo, child_env = db.client_invocation(ctx.dsn(env), ctx.run_id)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    backup_id = f"{env}-{stamp}-{secrets.token_hex(3)}"
+    stamp = datetime.now(UTC).strftime("%H%M%S")
+    backup_id = f"{env}-{ctx.run_id}-{stamp}-{secrets.token_hex(2)}"
     path = ctx.backups_dir() / f"{backup_id}.dump"
 
+    if not ctx.dry_run:
+        _remove_unverified(ctx, env)
     snap_conn = ctx.connect(env)
     major = _server_major(snap_conn)
     snap_conn.rollback()
@@ -298,6 +300,20 @@ def _plan(pg_dump: Path, pg_restore: Path, conninfo: str, path: Path, backup_id:
         fields={"backup_id": backup_id, "path": str(path)},
         plan=plan,
     )
+
+
+def _remove_unverified(ctx: StepContext, env: Env) -> None:
+    """This run's archives and restore scripts of attempts that never finished (a killed server) are
+    removed: only verified backups stay on disk (they hold personal data). Other runs' files are theirs."""
+    kept = {
+        record.get("path")
+        for ticket in ("01", "06")
+        for record in ctx.records(ticket)
+        if record.get("verified")
+    }
+    for leftover in ctx.backups_dir().glob(f"{env}-{ctx.run_id}-*"):
+        if str(leftover) not in kept:
+            leftover.unlink(missing_ok=True)
 
 
 def sha256_file(path: Path) -> str:
