@@ -13,16 +13,27 @@ import pytest
 
 from tools import apply_indexes, catalog
 
-EQUIVALENTS = {"idx_combo_items_group": "idx_combo_items_combo",
-               "idx_admin_user_restaurants_admin": "idx_admin_restaurants_admin"}
-PRESENT = {"idx_dishes_restaurant", "idx_dishes_course", "idx_dishes_active", "idx_courses_restaurant",
-           "idx_combo_groups_restaurant"}
+EQUIVALENTS = {
+    "idx_combo_items_group": "idx_combo_items_combo",
+    "idx_admin_user_restaurants_admin": "idx_admin_restaurants_admin",
+}
+PRESENT = {
+    "idx_dishes_restaurant",
+    "idx_dishes_course",
+    "idx_dishes_active",
+    "idx_courses_restaurant",
+    "idx_combo_groups_restaurant",
+}
 
 
 def _indexes(rb: Any) -> dict[str, str]:
     with rb.admin() as conn:
-        return {r[0]: r[1] for r in conn.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'menuca_v3'").fetchall()}
+        return {
+            r[0]: r[1]
+            for r in conn.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'menuca_v3'"
+            ).fetchall()
+        }
 
 
 def _prepared(rb: Any) -> None:
@@ -73,7 +84,9 @@ def test_an_invalid_index_under_a_target_name_is_rebuilt(runbook: Callable[..., 
     _prepared(rb)
     with rb.admin() as conn, pytest.raises(psycopg.errors.UniqueViolation):
         # a failed concurrent build leaves an INVALID index that IF NOT EXISTS would skip silently
-        conn.execute("CREATE UNIQUE INDEX CONCURRENTLY idx_dish_modifiers_dish ON menuca_v3.dish_modifiers (restaurant_id)")
+        conn.execute(
+            "CREATE UNIQUE INDEX CONCURRENTLY idx_dish_modifiers_dish ON menuca_v3.dish_modifiers (restaurant_id)"
+        )
     with rb.admin() as conn:
         assert "menuca_v3.idx_dish_modifiers_dish" in catalog.invalid_indexes(conn)  # type: ignore[arg-type]
     result = rb.call("apply_indexes", "staging")

@@ -63,7 +63,9 @@ def test_a_full_rollback_restores_the_exact_row_counts_and_index_list_of_the_bac
     assert rb.call("apply_indexes", "staging")["status"] == "PASS"
     with rb.admin() as conn:
         conn.execute("DELETE FROM menuca_v3.promotional_coupons WHERE id % 2 = 0")
-        conn.execute("INSERT INTO menuca_v3.marketing_tags (name, slug) SELECT 'tag ' || g, 'tag-new-' || g FROM generate_series(1, 7) g")
+        conn.execute(
+            "INSERT INTO menuca_v3.marketing_tags (name, slug) SELECT 'tag ' || g, 'tag-new-' || g FROM generate_series(1, 7) g"
+        )
         changed = catalog.row_counts(conn)  # type: ignore[arg-type]
     assert changed != backup["row_counts"]
 
@@ -86,7 +88,9 @@ def test_a_full_rollback_is_blocked_by_objects_outside_that_depend_on_the_schema
     rb.call("preflight")
     rb.call("backup", "staging")
     with rb.admin() as conn:
-        conn.execute("CREATE TABLE public.orders (id bigint PRIMARY KEY, dish_id bigint REFERENCES menuca_v3.dishes (id))")
+        conn.execute(
+            "CREATE TABLE public.orders (id bigint PRIMARY KEY, dish_id bigint REFERENCES menuca_v3.dishes (id))"
+        )
         conn.execute("INSERT INTO public.orders SELECT 1, min(id) FROM menuca_v3.dishes")
     result = rb.call("rollback", "staging", scope="full", reason="restore")
     assert result["status"] == "FAIL"

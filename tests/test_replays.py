@@ -25,7 +25,9 @@ async def test_replay(path: Path, pg_cluster, tmp_path: Path) -> None:  # type: 
         names.append(s_name)
         p_name, production = pg_cluster.copy_of_template(replay.settings.scale, True, prefix="rp")
         names.append(p_name)
-        report = await run_replay(replay, DatabasePair(staging, production), tmp_path / "run", out=lambda _: None)
+        report = await run_replay(
+            replay, DatabasePair(staging, production), tmp_path / "run", out=lambda _: None
+        )
     finally:
         for name in names:
             pg_cluster.drop_database(name)
@@ -37,8 +39,14 @@ async def test_replay(path: Path, pg_cluster, tmp_path: Path) -> None:  # type: 
     [
         ("{", "not valid JSON"),
         ('{"name": "x", "steps": []}', "steps"),
-        ('{"name": "x", "steps": [{"call": "status", "sql": "select 1", "environment": "staging"}]}', "exactly one"),
-        ('{"name": "x", "steps": [{"call": "status", "expect": {"refused": "NOPE"}}]}', "unknown refusal code"),
+        (
+            '{"name": "x", "steps": [{"call": "status", "sql": "select 1", "environment": "staging"}]}',
+            "exactly one",
+        ),
+        (
+            '{"name": "x", "steps": [{"call": "status", "expect": {"refused": "NOPE"}}]}',
+            "unknown refusal code",
+        ),
         ('{"name": "x", "steps": [{"operator": "approve", "by": 3}]}', "by"),
         ('{"name": "x", "settings": {"scale": -1}, "steps": [{"wait_seconds": 0}]}', "scale"),
         ('{"name": "x", "steps": [{"sql": "select 1", "environment": "stagin"}]}', "environment"),
