@@ -1,0 +1,64 @@
+"""Shared set-up of the benchmarks: a throwaway embedded PostgreSQL with a seeded staging/production pair."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from server.embedded_pg import EmbeddedPostgres
+from server.guard import Guard
+from server.seed import seed_database
+from server.settings import Settings
+from tools.registry import make_guard
+
+
+@dataclass
+class Pair:
+    cluster: EmbeddedPostgres
+    staging: str
+    production: str
+    run_dir: Path
+
+    def guard(self, **settings: object) -> Guard:
+        return make_guard(
+            Settings(
+                staging_dsn=self.staging,
+                production_dsn=self.production,
+                run_dir=self.run_dir,
+                soak_hours=float(settings.get("soak_hours", 0)),  # type: ignore[arg-type]
+                require_approval=bool(settings.get("require_approval", False)),
+            )
+        )
+
+
+@contextmanager
+def seeded_pair(scale: float, *, production: bool = True) -> Iterator[Pair]:
+    """An embedded cluster whose two databases hold the dataset at `scale` (printed as it goes)."""
+    cluster = EmbeddedPostgres.create()
+    run_dir = Path(tempfile.mkdtemp(prefix="menuca-bench-"))
+    try:
+        staging, prod = cluster.dsn("menuca_staging"), cluster.dsn("menuca_production")
+        begun = time.monotonic()
+        seed_database(staging, scale=scale)
+        if production:
+            seed_database(prod, scale=scale, production=True)
+        print(f"  (seeded scale {scale:g} in {time.monotonic() - begun:.1f} s)", flush=True)
+        yield Pair(cluster, staging, prod, run_dir)
+    finally:
+        cluster.stop()
+
+
+def percentile(samples: list[float], p: float) -> float:
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples) if samples else 0.0
