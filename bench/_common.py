@@ -57,7 +57,7 @@ def percentile(samples: list[float], p: float) -> float:
     if not samples:
         return 0.0
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def median(samples: list[float]) -> float:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import anyio
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import median, percentile, seeded_pair  # bench/ is on sys.path when a script runs
 
-from bench._common import median, percentile, seeded_pair  # noqa: E402
-from server import db  # noqa: E402
-from server.client import call_tool, connect, server_env  # noqa: E402
-from server.pgbin import find_client  # noqa: E402
+from server import db
+from server.client import call_tool, connect, server_env
+from server.pgbin import find_client
 
 CALLS = 200
 
