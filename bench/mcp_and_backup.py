@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import anyio
-
 from _common import median, percentile, seeded_pair  # bench/ is on sys.path when a script runs
 
 from server import db
