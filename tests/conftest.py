@@ -141,8 +141,14 @@ def runbook(make_db: Callable[..., str], tmp_path: Any) -> Callable[..., Runbook
     from server.settings import Settings
     from tools.registry import make_guard
 
-    def factory(scale: float = SMALL_SCALE, soak_hours: float = 0, require_approval: bool = False) -> Runbook:
-        staging, production = make_db(scale), make_db(scale, production=True)
+    def factory(
+        scale: float = SMALL_SCALE,
+        soak_hours: float = 0,
+        require_approval: bool = False,
+        production_scale: float | None = None,
+    ) -> Runbook:
+        staging = make_db(scale)
+        production = make_db(production_scale or scale, production=True)
         settings = Settings(
             staging_dsn=staging,
             production_dsn=production,
