@@ -41,6 +41,8 @@ SELECT set_config('jit', 'off', true);
 -- they would be written to disk and read back. Allowed because the seed's session has not used a
 -- temporary table yet.
 SELECT set_config('temp_buffers', '512MB', true);
+-- Sorts and hashes over a few hundred thousand plan rows (scale 10) stay in memory.
+SELECT set_config('work_mem', '64MB', true);
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpers (temporary: they vanish with the session and are never part of the schema)
