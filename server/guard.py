@@ -472,6 +472,15 @@ class Guard:
         finally:
             os.close(run_lock)
 
+    def _changed_sql(self, state: RunState) -> list[str]:
+        """SQL files whose checksum differs from the one this run's preflight pinned."""
+        records = state.records.get("00") or []
+        pinned: dict[str, str] = records[-1].get("sql_checksums", {}) if records else {}
+        if not pinned:
+            return []
+        current = db.sql_checksums()
+        return sorted(name for name, digest in pinned.items() if current.get(name) != digest)
+
     def _ticket_id(self, tool: str, environment: Env | None) -> str | None:
         if tool == "rollback":
             return BACKUP_TICKET[environment] if environment else None
@@ -632,7 +641,23 @@ class Guard:
         step_args = {**args, "rollback_tickets": targets} if tool == "rollback" else dict(args)
         interrupted: str | None = None
         try:
-            outcome = self.executors[tool](runtime, step_args)
+            changed = self._changed_sql(state) if tool != "preflight" else []
+            if changed:
+                outcome = StepOutcome(
+                    checks=[
+                        Check(
+                            name="SQL files unchanged since preflight pinned them",
+                            expected=[],
+                            actual=changed,
+                            passed=False,
+                        )
+                    ],
+                    summary=f"{len(changed)} SQL file(s) changed after preflight pinned their checksums "
+                    f"({', '.join(changed[:5])}): the SQL that would run is not the SQL this run checked. Restore "
+                    "them, or abandon the run (menuca-migrate abandon) and start a new one with preflight.",
+                )
+            else:
+                outcome = self.executors[tool](runtime, step_args)
         except StepInterrupted as exc:
             interrupted = exc.reason
             outcome = _interrupted_outcome(tool, exc.reason)
