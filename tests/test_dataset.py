@@ -902,3 +902,26 @@ def test_a_failure_midway_leaves_nothing_behind(new_db: Any) -> None:
                       (SELECT count(*) FROM pg_class WHERE relnamespace = 'staging'::regnamespace) AS staging_objects""",
         )
     assert left == {"menuca_v3": None, "auth": None, "staging_objects": 0}
+
+
+def test_on_a_supabase_server_the_auth_schema_is_left_alone(pg_cluster: Cluster, new_db: Any) -> None:
+    dsn = new_db()
+    dbname = str(conninfo_to_dict(dsn)["dbname"])
+    with pg_cluster.admin(dbname) as admin:
+        # Supabase's own auth schema: owned by another role, with its functions and grants.
+        admin.execute("CREATE SCHEMA auth")
+        admin.execute(
+            "CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$ SELECT '{\"supabase\": true}'::jsonb $$"
+        )
+        admin.execute(
+            "CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT NULL::uuid $$"
+        )
+        admin.execute("GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role")
+    seed_database(dsn, scale=SMALL_SCALE)
+    with connect(dsn) as conn:
+        kept = one(
+            conn,
+            "SELECT auth.jwt() AS jwt, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = 'auth'",
+        )
+    assert kept["jwt"] == {"supabase": True}
+    assert kept["owner"] != str(conninfo_to_dict(dsn)["user"])

@@ -5,7 +5,19 @@
 -- Schema staging gets nothing: raw legacy loads are not exposed.
 
 GRANT USAGE ON SCHEMA menuca_v3 TO anon, authenticated, service_role;
-GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
+-- Supabase itself grants USAGE on its auth schema (owned by another role there, so granting again
+-- could fail): grant only what is missing, which on our stand-in is everything.
+DO $auth_usage$
+DECLARE
+    api_role text;
+BEGIN
+    FOREACH api_role IN ARRAY ARRAY['anon', 'authenticated', 'service_role'] LOOP
+        IF NOT has_schema_privilege(api_role, 'auth', 'USAGE') THEN
+            EXECUTE format('GRANT USAGE ON SCHEMA auth TO %I', api_role);
+        END IF;
+    END LOOP;
+END
+$auth_usage$;
 
 GRANT ALL ON ALL TABLES IN SCHEMA menuca_v3 TO anon, authenticated, service_role;
 GRANT ALL ON ALL SEQUENCES IN SCHEMA menuca_v3 TO anon, authenticated, service_role;
