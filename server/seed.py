@@ -13,18 +13,19 @@ from pydantic import BaseModel, Field
 
 from server import db
 from server.errors import NotConfigured, SeedError
-from server.settings import redact_dsn
+from server.settings import password_of, redact_dsn, scrub
 
+# Below 0.05 the combo story no longer fits in so few rows for every seed (the plan check in
+# sql/seed/20_data.sql would refuse it); 100 is about 24 million rows.
 MIN_SCALE = 0.05
 MAX_SCALE = 100.0
+SEED_RANGE = (-(2**62), 2**62)
 
-# Schemas the seed owns: the dataset and the raw legacy loads, plus menuca_migrate, the tool's own
-# bookkeeping, which describes a dataset that --replace throws away.
-SEEDED_SCHEMAS = ("menuca_v3", "staging")
-DROPPED_ON_REPLACE = ("menuca_v3", "staging", "menuca_migrate")
-
-# How long --replace waits for a lock on the old schema before saying who holds it.
+# How long --replace waits for the old tables before saying another session uses them.
 REPLACE_LOCK_TIMEOUT = "10s"
+
+# The schemas the seed creates (and counts rows of).
+SEEDED_SCHEMAS = ("menuca_v3", "staging")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ STEPS: tuple[SeedStep, ...] = (
     SeedStep("seed/50_production.sql", production_only=True),
     SeedStep("seed/90_analyze.sql"),
 )
+DROP_DATASET = "seed/drop_dataset.sql"
 
 
 class SeedReport(BaseModel):
@@ -60,8 +62,8 @@ class SeedReport(BaseModel):
     total_rows: int
 
 
-def check_scale(scale: float) -> None:
-    """Refuse a scale the dataset cannot represent, saying which values work."""
+def check_parameters(scale: float, seed: int) -> None:
+    """Refuse parameters the dataset cannot represent, saying which values work."""
     if not math.isfinite(scale) or scale <= 0 or scale > MAX_SCALE:
         raise SeedError(
             f"scale {scale!r} is not usable: give a number greater than 0 and at most {MAX_SCALE:g}"
@@ -69,8 +71,10 @@ def check_scale(scale: float) -> None:
     if scale < MIN_SCALE:
         raise SeedError(
             f"scale {scale!r} is too small to reproduce the dataset's combo and index story: "
-            f"use at least {MIN_SCALE:g} (0.05 is the fast test scale)"
+            f"use at least {MIN_SCALE:g} (the fast test scale)"
         )
+    if not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
+        raise SeedError(f"seed {seed} is out of range: use an integer between -2**62 and 2**62")
 
 
 def seed_database(
@@ -78,17 +82,20 @@ def seed_database(
 ) -> SeedReport:
     """Create schemas menuca_v3 and staging in the database at dsn and fill them, all or nothing.
 
-    Refused (SeedError) when the scale is unusable, the database is unreachable, or it already holds
-    schema menuca_v3 and replace is false. With replace, the old dataset (and menuca_migrate's
+    Refused (SeedError) when the parameters are unusable, the database is unreachable, or it already
+    holds schema menuca_v3 and replace is false. With replace, the old dataset (and menuca_migrate's
     bookkeeping about it) is dropped in the same transaction, so a failure leaves it untouched.
     """
-    check_scale(scale)
+    check_parameters(scale, seed)
     started = time.perf_counter()
+    where = redact_dsn(dsn)
+    secret = [p for p in (password_of(dsn),) if p]
     try:
         conn = db.connect(dsn, connect_timeout=10)
     except NotConfigured as exc:
-        raise SeedError(f"{exc}; check the DSN, that the server runs and the password") from None
-    where = redact_dsn(dsn)
+        raise SeedError(
+            scrub(f"{exc}; check the DSN, that the server runs and the password", secret)
+        ) from None
     try:
         with conn.transaction():
             replaced = _prepare(conn, where, replace)
@@ -100,9 +107,12 @@ def seed_database(
             tables = _row_counts(conn)
     except errors.LockNotAvailable:
         raise SeedError(
-            f"{where}: another session holds a lock on the existing dataset; "
-            "end that session (see pg_stat_activity) and seed again"
+            f"{where}: another session holds a lock on the existing dataset; nothing was changed. "
+            "End that session (see pg_stat_activity) and seed again"
         ) from None
+    except psycopg.Error as exc:
+        # Anything else the server or the connection reports (a lost connection, a failed commit).
+        raise SeedError(scrub(f"{where}: {_describe(exc)}; nothing was created", secret)) from None
     finally:
         conn.close()
     return SeedReport(
@@ -129,13 +139,8 @@ def _prepare(conn: db.Conn, where: str, replace: bool) -> bool:
             "Seed another database, or pass --replace to drop menuca_v3, staging and menuca_migrate "
             "and seed again"
         )
-    conn.execute("SELECT set_config('lock_timeout', %s, true)", [REPLACE_LOCK_TIMEOUT])
-    conn.execute(
-        sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
-            sql.SQL(", ").join(sql.Identifier(name) for name in DROPPED_ON_REPLACE)
-        )
-    )
-    conn.execute("SELECT set_config('lock_timeout', '0', true)")
+    conn.execute("SELECT set_config('menuca.replace_lock_timeout', %s, true)", [REPLACE_LOCK_TIMEOUT])
+    _run_file(conn, DROP_DATASET)
     return True
 
 
@@ -154,17 +159,21 @@ def _run_file(conn: db.Conn, path: str) -> None:
     try:
         conn.execute(db.sql_file(path))
     except errors.LockNotAvailable:
-        raise
+        raise  # the caller explains who holds the lock
     except psycopg.Error as exc:
-        diag = exc.diag
-        detail = "; ".join(
-            part for part in (diag.message_primary, diag.message_detail, diag.message_hint) if part
-        )
-        position = diag.statement_position
+        position = exc.diag.statement_position
         line = f" line {db.sql_text(path)[: int(position)].count(chr(10)) + 1}" if position else ""
-        raise SeedError(
-            f"sql/{path}{line} failed ({exc.sqlstate}): {detail or type(exc).__name__}; nothing was created"
-        ) from None
+        raise SeedError(f"sql/{path}{line} failed: {_describe(exc)}; nothing was created") from None
+
+
+def _describe(exc: psycopg.Error) -> str:
+    """The server's message, detail and hint with the SQLSTATE, or the client's first line."""
+    diag = exc.diag
+    parts = [part for part in (diag.message_primary, diag.message_detail, diag.message_hint) if part]
+    if parts:
+        return f"{'; '.join(parts)} (SQLSTATE {exc.sqlstate})"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _row_counts(conn: db.Conn) -> dict[str, int]:

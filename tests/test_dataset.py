@@ -15,6 +15,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
+import server.seed
 from server.errors import SeedError
 from server.seed import SeedReport, seed_database
 
@@ -925,3 +926,22 @@ def test_on_a_supabase_server_the_auth_schema_is_left_alone(pg_cluster: Cluster,
         )
     assert kept["jwt"] == {"supabase": True}
     assert kept["owner"] != str(conninfo_to_dict(dsn)["user"])
+
+
+def test_replace_while_the_old_dataset_is_in_use_is_refused_and_changes_nothing(
+    make_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server.seed, "REPLACE_LOCK_TIMEOUT", "300ms")
+    dsn = make_db()
+    with connect(dsn) as reader:
+        before = checksums(reader)
+        with reader.transaction():
+            reader.execute("SELECT count(*) FROM menuca_v3.dishes")  # holds a lock until the end
+            with pytest.raises(SeedError, match=r"another session holds a lock.*nothing was changed"):
+                seed_database(dsn, scale=SMALL_SCALE, seed=2, replace=True)
+        assert checksums(reader) == before
+
+
+def test_seed_outside_bigint_is_refused() -> None:
+    with pytest.raises(SeedError, match="seed"):
+        seed_database("postgresql://nowhere.invalid/x", scale=SMALL_SCALE, seed=2**70)

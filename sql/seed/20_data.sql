@@ -1,7 +1,7 @@
 -- The MenuCA V3 data at the time of the runbook (MENUCA_FACTS.md "Dataset"), generated set-based.
 --
 -- Parameters (set by server/seed.py with set_config(..., true) in the seed's transaction):
---   menuca.scale  numeric in (0, 100]; 1 reproduces the real row counts;
+--   menuca.scale  numeric in [0.05, 100]; 1 reproduces the real row counts;
 --   menuca.seed   any integer; the data is a pure function of (seed, scale).
 --
 -- Determinism: every "random" choice is pg_temp.h(stream, i), an md5 of seed, stream name and a
@@ -629,7 +629,7 @@ SELECT w.restaurant_id, w.cat, w.n_rows, w.lower_bound, w.cap, w.n_dishes,
 
 CREATE UNIQUE INDEX ON pools (restaurant_id, cat);
 
--- The plan must hold before anything else is built on it (it does at every scale >= 0.01; this
+-- The plan must hold before anything else is built on it (it does at every scale >= 0.05; this
 -- check turns a future change that breaks it into a clear error instead of wrong figures).
 DO $check$
 DECLARE
@@ -654,7 +654,7 @@ BEGIN
     ) AS problems;
     IF problem IS NOT NULL THEN
         RAISE EXCEPTION 'the dataset plan does not hold at scale %: %', current_setting('menuca.scale'), problem
-            USING HINT = 'Use a scale between 0.01 and 100.';
+            USING HINT = 'Use a scale between 0.05 and 100.';
     END IF;
 END
 $check$;
