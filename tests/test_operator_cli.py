@@ -4,6 +4,7 @@ forbid with exit 1, and every MCP client sees their effect at its next call."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -76,3 +77,38 @@ async def test_an_operator_halt_reaches_a_running_stdio_server_at_its_next_call(
             assert refused.refused == "HALTED" and "menuca-migrate resume" in refused.message
             status = await call_tool(client, "status")
             assert status.result is not None and status.result["next"]["blocked_by"] == "HALTED"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("MENUCA_SOAK_HOURS", "four"), ("MENUCA_SOAK_HOURS", "-1"), ("MENUCA_REQUIRE_APPROVAL", "maybe")],
+)
+def test_an_invalid_setting_stops_serve_at_start_up_naming_it(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    env = {**os.environ, variable: value}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+    assert done.returncode != 0
+    assert variable in done.stderr
+
+
+def test_serve_starts_without_any_database_configured(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENUCA_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        input="",  # the client goes away at once: a clean exit, not a crash at start-up
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
