@@ -15,35 +15,41 @@ from _common import median, percentile, seeded_pair  # bench/ is on sys.path whe
 from server import db
 from tools import measure
 
-RUNS = 15
+RUNS = 9  # per restaurant and round; the median is kept
+ROUNDS = 5  # identities interleaved within a round; the best round is kept (the machine may be shared)
+IDENTITIES = {
+    "owner (bypasses RLS)": (None, False),
+    "authenticated, tenant claim": ("authenticated", True),
+    "anon, no claims": ("anon", False),
+}
 
 
-def menu_ms(dsn: str, restaurants: list[int], role: str | None, tenant: bool) -> float:
+def menu_ms(conn: db.Conn, restaurants: list[int], role: str | None, tenant: bool) -> float:
     """Sum over the pinned restaurants of the menu query's median time, as `role` (None: the owner)
     with a tenant claim for the restaurant being read (or no claims)."""
     total = 0.0
-    with db.session(dsn) as conn:
-        for restaurant in restaurants:
-            if role is not None:
-                claims = {"sub": "00000000-0000-4000-8000-000000000001", "role": role}
-                if tenant:
-                    claims["app_metadata"] = {"restaurant_id": restaurant}  # type: ignore[assignment]
-                db.query_all(
-                    conn,
-                    db.sql_file("apply_rls/tests/become.sql"),
-                    {"role": role, "claims": json.dumps(claims)},
-                )
-            total += measure.time_query(conn, "menu", [restaurant], RUNS)["median_ms"]
-            conn.rollback()  # ends the transaction-local role and claims
-    return round(total, 3)
+    for restaurant in restaurants:
+        if role is not None:
+            claims: dict[str, Any] = {"sub": "00000000-0000-4000-8000-000000000001", "role": role}
+            if tenant:
+                claims["app_metadata"] = {"restaurant_id": restaurant}
+            db.query_all(
+                conn,
+                db.sql_file("apply_rls/tests/become.sql"),
+                {"role": role, "claims": json.dumps(claims)},
+            )
+        total += measure.time_query(conn, "menu", [restaurant], RUNS)["median_ms"]
+        conn.rollback()  # ends the transaction-local role and claims
+    return total
 
 
 def profile(dsn: str, restaurants: list[int]) -> dict[str, float]:
-    return {
-        "owner (bypasses RLS)": menu_ms(dsn, restaurants, None, False),
-        "authenticated, tenant claim": menu_ms(dsn, restaurants, "authenticated", True),
-        "anon, no claims": menu_ms(dsn, restaurants, "anon", False),
-    }
+    rounds: dict[str, list[float]] = {who: [] for who in IDENTITIES}
+    with db.session(dsn) as conn:
+        for _ in range(ROUNDS):
+            for who, (role, tenant) in IDENTITIES.items():
+                rounds[who].append(menu_ms(conn, restaurants, role, tenant))
+    return {who: round(min(samples), 3) for who, samples in rounds.items()}
 
 
 class Reader(threading.Thread):
@@ -67,11 +73,17 @@ class Reader(threading.Thread):
 
 def main() -> None:
     scale = float(os.environ.get("BENCH_SCALE", "1"))
-    print(f"menuca-migrate bench: RLS overhead on the menu query and reader waits during apply_rls (scale {scale:g})")
+    print(
+        f"menuca-migrate bench: RLS overhead on the menu query and reader waits during apply_rls (scale {scale:g})"
+    )
     with seeded_pair(scale, production=True) as pair:
         guard = pair.guard()
         for tool, env in (("preflight", None), ("backup", "staging"), ("apply_indexes", "staging")):
-            result: dict[str, Any] = guard.call(tool, env, {})  # type: ignore[arg-type]
+            for _ in range(3):  # apply_indexes' timing gate can trip on a busy machine: its re-run is allowed
+                result: dict[str, Any] = guard.call(tool, env, {})  # type: ignore[arg-type]
+                if result["status"] == "PASS":
+                    break
+                print(f"  ({tool} {env}: {result['summary']} Retrying.)")
             assert result["status"] == "PASS", (tool, result["summary"])
         with db.session(pair.staging) as conn:
             restaurants = measure.pick_restaurants(conn)
@@ -92,14 +104,19 @@ def main() -> None:
 
     steady = [ms for t, ms in reader.samples if t < started]
     during = [ms for t, ms in reader.samples if started <= t <= ended]
-    print(f"  apply_rls: {result['duration_ms']} ms, {result['tests_passed']}/{result['tests_total']} RLS tests")
-    print("menu query, sum of the pinned restaurants' medians (ms):")
-    print(f"  {'':32} {'before apply_rls':>17} {'after':>9} {'overhead':>9}")
+    print(
+        f"  apply_rls: {result['duration_ms']} ms, {result['tests_passed']}/{result['tests_total']} RLS tests"
+    )
+    print(f"menu query, sum of the pinned restaurants' medians, best of {ROUNDS} interleaved rounds (ms):")
+    print(f"  {'':32} {'before apply_rls':>17} {'after':>9} {'change':>9}")
     for who in before:
         overhead = (after[who] - before[who]) / before[who] * 100 if before[who] else 0.0
         print(f"  {who:32} {before[who]:17.3f} {after[who]:9.3f} {overhead:8.1f}%")
     owner, tenant = after["owner (bypasses RLS)"], after["authenticated, tenant claim"]
-    print(f"  RLS overhead, tenant vs owner after apply_rls: {(tenant - owner) / owner * 100:.1f}%")
+    anon = after["anon, no claims"]
+    print(
+        f"  with RLS, against the owner (no RLS): tenant {(tenant - owner) / owner * 100:+.1f}%, anon {(anon - owner) / owner * 100:+.1f}%"
+    )
     print("concurrent reader (anon, menu query in a loop):")
     print(
         f"  steady before: {len(steady)} reads, p50 {median(steady):.2f} ms, p99 {percentile(steady, 99):.2f} ms, "

@@ -1,0 +1,106 @@
+-- squawk-ignore-file require-lock-timeout, require-statement-timeout, prefer-robust-stmts
+-- (squawk sees this file alone; apply_rls runs it inside its single transaction, after
+-- SET LOCAL lock_timeout / statement_timeout and LOCK TABLE of every table: tools/apply_rls.py.)
+-- Delivery (MENUCA_FACTS.md "Row Level Security model"): tenant and platform admin only; the public
+-- reads a restaurant's active delivery areas (where it delivers and for how much).
+-- delivery_company_emails has no restaurant_id: a tenant reads the companies its own
+-- restaurant_delivery_companies rows name; only a platform admin writes it.
+-- Same transaction and naming rules as 10_menu.sql.
+
+-- delivery_company_emails ------------------------------------------------------------------------
+ALTER TABLE menuca_v3.delivery_company_emails ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY menuca_rls_delivery_company_emails_tenant_read ON menuca_v3.delivery_company_emails
+    AS PERMISSIVE FOR SELECT TO authenticated
+    USING (EXISTS (
+        SELECT 1 FROM menuca_v3.restaurant_delivery_companies AS c
+        WHERE c.company_email_id = delivery_company_emails.id
+          AND c.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+    ));
+
+CREATE POLICY menuca_rls_delivery_company_emails_admin_all ON menuca_v3.delivery_company_emails
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING ((SELECT menuca_v3.is_platform_admin()))
+    WITH CHECK ((SELECT menuca_v3.is_platform_admin()));
+
+-- restaurant_delivery_companies ------------------------------------------------------------------
+ALTER TABLE menuca_v3.restaurant_delivery_companies ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY menuca_rls_restaurant_delivery_companies_tenant_all ON menuca_v3.restaurant_delivery_companies
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING (restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
+    WITH CHECK (restaurant_id = (SELECT menuca_v3.current_restaurant_id()));
+
+CREATE POLICY menuca_rls_restaurant_delivery_companies_admin_all ON menuca_v3.restaurant_delivery_companies
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING ((SELECT menuca_v3.is_platform_admin()))
+    WITH CHECK ((SELECT menuca_v3.is_platform_admin()));
+
+-- restaurant_delivery_fees -----------------------------------------------------------------------
+ALTER TABLE menuca_v3.restaurant_delivery_fees ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY menuca_rls_restaurant_delivery_fees_tenant_all ON menuca_v3.restaurant_delivery_fees
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING (restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
+    WITH CHECK (restaurant_id = (SELECT menuca_v3.current_restaurant_id()));
+
+CREATE POLICY menuca_rls_restaurant_delivery_fees_admin_all ON menuca_v3.restaurant_delivery_fees
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING ((SELECT menuca_v3.is_platform_admin()))
+    WITH CHECK ((SELECT menuca_v3.is_platform_admin()));
+
+-- restaurant_delivery_config ---------------------------------------------------------------------
+ALTER TABLE menuca_v3.restaurant_delivery_config ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY menuca_rls_restaurant_delivery_config_tenant_all ON menuca_v3.restaurant_delivery_config
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING (restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
+    WITH CHECK (restaurant_id = (SELECT menuca_v3.current_restaurant_id()));
+
+CREATE POLICY menuca_rls_restaurant_delivery_config_admin_all ON menuca_v3.restaurant_delivery_config
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING ((SELECT menuca_v3.is_platform_admin()))
+    WITH CHECK ((SELECT menuca_v3.is_platform_admin()));
+
+-- restaurant_delivery_areas ----------------------------------------------------------------------
+ALTER TABLE menuca_v3.restaurant_delivery_areas ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY menuca_rls_restaurant_delivery_areas_public_read ON menuca_v3.restaurant_delivery_areas
+    AS PERMISSIVE FOR SELECT TO anon, authenticated
+    USING (is_active);
+
+CREATE POLICY menuca_rls_restaurant_delivery_areas_tenant_all ON menuca_v3.restaurant_delivery_areas
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING (restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
+    WITH CHECK (restaurant_id = (SELECT menuca_v3.current_restaurant_id()));
+
+CREATE POLICY menuca_rls_restaurant_delivery_areas_admin_all ON menuca_v3.restaurant_delivery_areas
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING ((SELECT menuca_v3.is_platform_admin()))
+    WITH CHECK ((SELECT menuca_v3.is_platform_admin()));
+
+-- restaurant_partner_schedules -------------------------------------------------------------------
+ALTER TABLE menuca_v3.restaurant_partner_schedules ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY menuca_rls_restaurant_partner_schedules_tenant_all ON menuca_v3.restaurant_partner_schedules
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING (restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
+    WITH CHECK (restaurant_id = (SELECT menuca_v3.current_restaurant_id()));
+
+CREATE POLICY menuca_rls_restaurant_partner_schedules_admin_all ON menuca_v3.restaurant_partner_schedules
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING ((SELECT menuca_v3.is_platform_admin()))
+    WITH CHECK ((SELECT menuca_v3.is_platform_admin()));
+
+-- restaurant_twilio_config -----------------------------------------------------------------------
+ALTER TABLE menuca_v3.restaurant_twilio_config ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY menuca_rls_restaurant_twilio_config_tenant_all ON menuca_v3.restaurant_twilio_config
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING (restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
+    WITH CHECK (restaurant_id = (SELECT menuca_v3.current_restaurant_id()));
+
+CREATE POLICY menuca_rls_restaurant_twilio_config_admin_all ON menuca_v3.restaurant_twilio_config
+    AS PERMISSIVE FOR ALL TO authenticated
+    USING ((SELECT menuca_v3.is_platform_admin()))
+    WITH CHECK ((SELECT menuca_v3.is_platform_admin()));
