@@ -46,7 +46,7 @@ from server.runbook import (
 )
 from server.settings import ENVIRONMENTS, Settings, redact_dsn, scrub
 from tools.context import StepContext, StepInterrupted
-from tools.results import Check, StepOutcome
+from tools.results import Check, StepOutcome, check
 
 log = get_logger(__name__)
 
@@ -644,14 +644,7 @@ class Guard:
             changed = self._changed_sql(state) if tool != "preflight" else []
             if changed:
                 outcome = StepOutcome(
-                    checks=[
-                        Check(
-                            name="SQL files unchanged since preflight pinned them",
-                            expected=[],
-                            actual=changed,
-                            passed=False,
-                        )
-                    ],
+                    checks=[check("SQL files unchanged since preflight pinned them", [], changed)],
                     summary=f"{len(changed)} SQL file(s) changed after preflight pinned their checksums "
                     f"({', '.join(changed[:5])}): the SQL that would run is not the SQL this run checked. Restore "
                     "them, or abandon the run (menuca-migrate abandon) and start a new one with preflight.",

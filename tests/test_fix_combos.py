@@ -45,7 +45,8 @@ def test_the_combo_repair_at_scale_1(runbook: Callable[..., Any]) -> None:
     assert 0.14 < result["orphan_rate_after"]["naive"] < 0.19  # real run: 16.43 %
     assert result["orphan_rate_after"]["source_backed"] < 0.01  # real run: 0.23 %
     assert 5100 <= result["dishes_backfilled"] <= 5200  # real run: 5,155
-    assert result["coverage"]["dishes_ambiguous"] > 150  # reported, never guessed
+    # ~200 ids are ambiguous in the source; those referenced from groups that map are reported, never guessed
+    assert result["coverage"]["dishes_ambiguous"] > 100
     assert result["empty_shells"] > 1300  # groups that never had items in the source
     assert result["band"] == "excellent"
     with rb.admin() as conn:

@@ -229,7 +229,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         ctx.checkpoint()
         db.query_all(conn, db.sql_file("apply_indexes/analyze.sql").format(table=sql.Identifier(table)))
     ctx.progress(len(builds) + 1, len(builds) + 2, "timing the menu queries after")
-    after = measure.measure_family(conn, restaurants)
+    after = measure.measure_not_slower(conn, restaurants, before)
     return _outcome(conn, decisions, before, after, restaurants, waited_for)
 
 

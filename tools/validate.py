@@ -119,7 +119,11 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     ctx.progress(4, 6, "menu query against the preflight baseline")
     restaurants = list(baseline.get("restaurants") or [])
     before = float(baseline["menu_queries"]["menu"]["median_ms"]) if restaurants else None
-    now = measure.time_query(conn, "menu", restaurants)["median_ms"] if restaurants else None
+    now = (
+        measure.measure_not_slower(conn, restaurants, baseline["menu_queries"])["menu"]["median_ms"]
+        if restaurants
+        else None
+    )
     if before is not None and now is not None:
         checks.append(
             check(
@@ -222,7 +226,7 @@ def _compare_with_staging(
         ),
         check(
             "production has this run's functions exactly as staging",
-            sorted((f["name"], f["definition_md5"]) for f in staging_state["run_functions"]),
-            sorted((f["name"], f["definition_md5"]) for f in state["run_functions"]),
+            sorted([f["name"], f["definition_md5"]] for f in staging_state["run_functions"]),
+            sorted([f["name"], f["definition_md5"]] for f in state["run_functions"]),
         ),
     ]
