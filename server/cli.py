@@ -321,6 +321,15 @@ def build_parser() -> argparse.ArgumentParser:
     abandon.add_argument("--reason", required=True)
     abandon.set_defaults(handler=cmd_abandon)
 
+    demo = sub.add_parser(
+        "demo", parents=[parent], help="run all 11 tickets on an embedded pair, as an agent would"
+    )
+    demo.add_argument(
+        "--scale", type=_positive_scale, default=1.0, help="dataset scale (default 1: the real counts)"
+    )
+    demo.add_argument("--keep", action="store_true", help="leave the embedded PostgreSQL running afterwards")
+    demo.set_defaults(handler=cmd_demo)
+
     replay = sub.add_parser(
         "replay", parents=[parent], help="run a replay file against a fresh embedded pair"
     )

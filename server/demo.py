@@ -54,6 +54,8 @@ def default_run_dir() -> Path:
 
 def key_figure(result: dict[str, Any]) -> str:
     tool = result.get("tool")
+    if result.get("status") == "FAIL":
+        return "FAIL: " + str(result.get("summary", "")).split(". ")[0][:100]
     if tool == "preflight":
         s = result.get("staging") or {}
         return f"staging: {s.get('index_count')} indexes, naive orphan rate {(s.get('orphan_rate') or {}).get('naive')}"
@@ -240,4 +242,4 @@ def _summary(screen: Screen, report: DemoReport, problems: list[str]) -> None:
         + ("verified" if report.verified else "BROKEN: " + "; ".join(problems))
     )
     screen.line(f"EXECUTION_LOG.md: {report.run_dir / EXECUTION_LOG}")
-    screen.line(f"replay it: menuca-migrate log --run-dir {report.run_dir}")
+    screen.line(f"read it:  menuca-migrate log --run-dir {report.run_dir}")
