@@ -4,7 +4,7 @@ tool is a thin wrapper that hands the call to the guard in a worker thread and r
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import anyio
 import anyio.from_thread
@@ -12,8 +12,9 @@ import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from server.errors import JournalError, NotConfigured, Refused
 from server.guard import CallHooks, Guard, StepRuntime
@@ -219,8 +220,28 @@ def build_server(settings: Settings) -> MCPServer:
             RollbackResult,
         )
 
+    _forbid_unknown_arguments(mcp)
     _add_resources(mcp, settings, guard)
     return mcp
+
+
+def _forbid_unknown_arguments(mcp: MCPServer) -> None:
+    """An argument no tool declares is a schema error, never silently dropped: an agent that sends
+    `approved_by` or `soak_hours` must learn that it means nothing (SPEC.md §5, STYLE.md example 6)."""
+    # The SDK builds each tool's argument model with pydantic's default (extra keys ignored) and has
+    # no option for it; Tool.fn_metadata and Tool.parameters are read at every call and listing.
+    for tool in mcp._tool_manager.list_tools():
+        loose = tool.fn_metadata.arg_model
+        strict = cast(
+            type[ArgModelBase],
+            type(
+                loose.__name__,
+                (loose,),
+                {"__module__": loose.__module__, "model_config": ConfigDict(extra="forbid")},
+            ),
+        )
+        tool.fn_metadata.arg_model = strict
+        tool.parameters = strict.model_json_schema(by_alias=True)
 
 
 def _add_resources(mcp: MCPServer, settings: Settings, guard: Any) -> None:
