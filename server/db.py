@@ -17,7 +17,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from server.errors import NotConfigured
-from server.settings import redact_dsn, scrub
+from server.settings import password_of, redact_dsn, scrub
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
@@ -51,7 +51,11 @@ def connect(
             row_factory=dict_row,
         )
     except psycopg.Error as exc:
-        raise NotConfigured(f"cannot connect to {redact_dsn(dsn)}: {scrub(_first_line(exc), [])}") from None
+        # libpq echoes a DSN it cannot parse in full, password included
+        secret = [p for p in [password_of(dsn)] if p]
+        raise NotConfigured(
+            f"cannot connect to {redact_dsn(dsn)}: {scrub(_first_line(exc), secret)}"
+        ) from None
     try:
         conn.execute(
             "SELECT set_config('client_connection_check_interval', %s, false)",

@@ -106,6 +106,9 @@ _URL_PASSWORD = re.compile(
     r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]*)(?P<tail>@)", re.IGNORECASE
 )
 _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+# user:password@ at the start of a DSN whose scheme is missing or mistyped ("postgres//u:pw@h",
+# "u:pw@h/db"): libpq cannot parse it and echoes it whole in its error, so its password must be known.
+_BARE_USERINFO = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:?/+)?[^:/@\s]+:(?P<pw>[^@\s]+)@", re.IGNORECASE)
 
 
 def password_of(dsn: str) -> str | None:
@@ -113,7 +116,7 @@ def password_of(dsn: str) -> str | None:
         password = conninfo_to_dict(dsn).get("password")
         return str(password) if password else None
     except Exception:  # noqa: BLE001 - an unparsable DSN: fall back to the textual patterns
-        match = _URL_PASSWORD.search(dsn) or _KV_PASSWORD.search(dsn)
+        match = _URL_PASSWORD.search(dsn) or _KV_PASSWORD.search(dsn) or _BARE_USERINFO.search(dsn)
         return match.group("pw").strip("'") if match else None
 
 
