@@ -107,7 +107,10 @@ def build_server(settings: Settings) -> MCPServer:
         annotations=_annotations("Run status", readOnlyHint=True),
     )
     async def status() -> StatusResult:
-        data = await anyio.to_thread.run_sync(lambda: guard().status())
+        try:
+            data = await anyio.to_thread.run_sync(lambda: guard().status())
+        except JournalError as exc:  # an unreadable run directory: say which, never "Error executing tool"
+            raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
         return StatusResult.model_validate(data)
 
     @mcp.tool(

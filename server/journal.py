@@ -80,7 +80,10 @@ class Journal:
         except FileNotFoundError:
             return JournalRead()
         except OSError as exc:
-            raise JournalError(f"cannot read {self.path}: {exc.strerror}") from exc
+            raise JournalError(
+                f"the run directory {self.run_dir} is not usable: cannot read {self.path} ({exc.strerror}); "
+                "set MENUCA_RUN_DIR or --run-dir to a directory you can write"
+            ) from exc
         return _parse(raw)
 
     def events(self) -> list[dict[str, Any]]:
