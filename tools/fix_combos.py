@@ -31,6 +31,7 @@ SQL_FILES = (
     "fix_combos/delete_batch_rows.sql",
     "fix_combos/delete_batch_dishes.sql",
     "fix_combos/lock_holders.sql",
+    "fix_combos/analyze.sql",
     "common/orphan_rates.sql",
     "common/combo_integrity.sql",
     "common/combo_checksums.sql",
@@ -171,6 +172,11 @@ def _repair(ctx: StepContext, conn: db.Conn, env: Env, backfill: bool, batch_id:
         ctx.progress(5, phases, "gate met: committing")
         ctx.pause("fix_combos:before_commit")
         ctx.checkpoint()
+    # thousands of new rows: fresh statistics so the menu and combo queries keep their plans (ANALYZE
+    # takes SHARE UPDATE EXCLUSIVE, which blocks neither reads nor writes)
+    for table in ("combo_items", "dishes"):
+        db.query_all(conn, db.sql_file("fix_combos/analyze.sql").format(table=sql.Identifier(table)))
+    conn.commit()
     ctx.progress(6, phases, "committed")
     return StepOutcome(
         checks=checks,
