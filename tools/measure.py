@@ -35,15 +35,16 @@ def time_query(conn: Conn, name: str, restaurants: list[int], runs: int = RUNS) 
             db.query_all(conn, query, params)
             samples.append((time.perf_counter() - begun) * 1000)
         per_restaurant[str(restaurant)] = round(statistics.median(samples), 3)
+    # the headline is the slowest pinned restaurant (the one with the most dishes, in practice)
     return {
-        "median_ms": round(sum(per_restaurant.values()), 3),
+        "median_ms": max(per_restaurant.values(), default=0.0),
         "per_restaurant": per_restaurant,
         "runs": runs,
     }
 
 
 def measure_family(conn: Conn, restaurants: list[int], runs: int = RUNS) -> dict[str, dict[str, Any]]:
-    """Every query of the family; `median_ms` sums the per-restaurant medians of the pinned restaurants."""
+    """Every query of the family; `median_ms` is the largest of the pinned restaurants' medians."""
     return {name: time_query(conn, name, restaurants, runs) for name in QUERIES}
 
 
@@ -55,11 +56,22 @@ def measure_not_slower(
     round, a busy machine's noise does not."""
     best = measure_family(conn, restaurants)
     for _ in range(rounds - 1):
-        if not is_slower(before["menu"]["median_ms"], best["menu"]["median_ms"]):
+        if not slower_restaurants(before["menu"], best["menu"]):
             break
         again = measure_family(conn, restaurants)
-        best = {name: min(best[name], again[name], key=lambda m: m["median_ms"]) for name in best}
+        for name, timing in again.items():
+            merged = {
+                r: min(ms, best[name]["per_restaurant"].get(r, ms))
+                for r, ms in timing["per_restaurant"].items()
+            }
+            best[name] = {**timing, "per_restaurant": merged, "median_ms": max(merged.values(), default=0.0)}
     return best
+
+
+def slower_restaurants(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The pinned restaurants whose median got slower by the rule of SPEC.md §6 (each judged on its own)."""
+    b, a = before.get("per_restaurant", {}), after.get("per_restaurant", {})
+    return [f"restaurant {r}: {b[r]} → {a[r]} ms" for r in b if r in a and is_slower(b[r], a[r])]
 
 
 def is_slower(before_ms: float, after_ms: float) -> bool:
