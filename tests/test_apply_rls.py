@@ -272,10 +272,13 @@ def test_a_lock_held_elsewhere_is_retried_reported_and_fails_cleanly_then_a_reru
     assert result["status"] == "FAIL"
     assert result["lock_retries"] == 2
     assert len(result["blocking_sessions"]) >= 3
-    assert all(
-        f"pid {reader.info.backend_pid} (rls-test-blocker" in line and "dishes AccessShareLock" in line
+    # the blocker is named every time (the courses reader may be caught holding its lock now and then too)
+    named = [
+        line
         for line in result["blocking_sessions"]
-    )
+        if f"pid {reader.info.backend_pid} (rls-test-blocker" in line
+    ]
+    assert len(named) >= 3 and all("dishes AccessShareLock" in line for line in named)
     after = _catalog(rb)
     assert not any(f["enabled"] for f in after["flags"].values())  # no table left with RLS on
     assert after["policies"] == before["policies"] and after["functions"] == before["functions"]
