@@ -14,7 +14,7 @@ from server.runbook import Env
 from tools import catalog
 from tools.context import StepContext
 from tools.results import Check, Coverage, PlannedStatement, StepOutcome, check
-from tools.validate import ORPHAN_GATE
+from tools.validate import ORPHAN_GATE, gate_checks
 
 SQL_FILES = (
     "fix_combos/bookkeeping.sql",
@@ -209,19 +209,7 @@ class _GateMissed(Exception):
 
 def _gate_checks(before: dict[str, Any], after: dict[str, Any], integrity: dict[str, Any]) -> list[Check]:
     return [
-        check(
-            "source-backed orphan rate after < 5 % (decided before the run)",
-            f"< {ORPHAN_GATE}",
-            after["source_backed"],
-            passed=after["source_backed"] < ORPHAN_GATE,
-        ),
-        check("combo_items: no NULL keys", 0, int(integrity["null_keys"])),
-        check(
-            "combo_items: no dangling keys",
-            0,
-            int(integrity["dangling_groups"]) + int(integrity["dangling_dishes"]),
-        ),
-        check("combo_items: no duplicate (group, dish) pairs", 0, int(integrity["duplicate_pairs"])),
+        *gate_checks(after, integrity),
         check(
             "orphaned groups did not increase",
             f"<= {before['orphaned']}",
