@@ -453,7 +453,8 @@ class Guard:
         self._check(state, call, args)
 
         # a preflight that starts a run mints its id now, so every session it opens carries it
-        run_id = state.run_id if state.active and state.run_id else new_run_id()
+        starts_run = tool == "preflight" and not state.active
+        run_id = new_run_id() if starts_run or state.run_id is None else state.run_id
         run_lock = self._take_run_lock(state, call, args)
         try:
             with self.probes.db_locks(envs, run_id, best_effort=tool == "preflight") as own_pids:

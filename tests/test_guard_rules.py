@@ -349,3 +349,18 @@ def test_abandon_ends_the_run_and_the_next_preflight_starts_a_new_one(world) -> 
     assert refused(guard, "backup", "staging").code == Code.OUT_OF_ORDER
     second = call(guard, "preflight")
     assert second["run_id"] != first and second["replayed"] is False
+
+
+def test_a_production_rollback_after_the_run_completed_is_recorded_in_that_run(tmp_path: Path) -> None:
+    settings = Settings(staging_dsn="x", production_dsn="y", run_dir=tmp_path, soak_hours=0, require_approval=False)
+    steps = FakeSteps()
+    tools = {t.tool for t in TICKETS} | {"rollback"}
+    guard = Guard(settings, {t: steps.executor(t) for t in tools}, probes=FakeProbes())
+    run_through(guard, "10")
+    run_id = guard.status()["run_id"]
+    assert guard.status()["next"] is None
+    result = guard.call("rollback", "production", {"scope": "rls", "reason": "after go-live"})
+    assert result["status"] == "PASS" and result["run_id"] == run_id
+    assert result["tickets_rolled_back"] == ["08", "09", "10"]
+    status = guard.status()
+    assert status["run_id"] == run_id and status["next"]["ticket"] == "08"
