@@ -112,3 +112,16 @@ def test_serve_starts_without_any_database_configured(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_replay_command_runs_a_file_against_a_fresh_embedded_pair(tmp_path: Path) -> None:
+    spec = Path(__file__).parent / "replays" / "spec_example.json"
+    done = cli("replay", str(spec), run_dir=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "every expectation met" in done.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        '{"name": "x", "steps": [{"call": "status", "expect": {"refused": "NOPE"}}]}', encoding="utf-8"
+    )
+    refused = cli("replay", str(bad), run_dir=tmp_path)
+    assert refused.returncode == 1 and "unknown refusal code" in refused.stderr
