@@ -352,7 +352,9 @@ def test_abandon_ends_the_run_and_the_next_preflight_starts_a_new_one(world) -> 
 
 
 def test_a_production_rollback_after_the_run_completed_is_recorded_in_that_run(tmp_path: Path) -> None:
-    settings = Settings(staging_dsn="x", production_dsn="y", run_dir=tmp_path, soak_hours=0, require_approval=False)
+    settings = Settings(
+        staging_dsn="x", production_dsn="y", run_dir=tmp_path, soak_hours=0, require_approval=False
+    )
     steps = FakeSteps()
     tools = {t.tool for t in TICKETS} | {"rollback"}
     guard = Guard(settings, {t: steps.executor(t) for t in tools}, probes=FakeProbes())
