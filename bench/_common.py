@@ -12,11 +12,11 @@ from pathlib import Path
 
 import psycopg
 
-from server.embedded_pg import DATABASES, EmbeddedPostgres
-from server.guard import Guard
-from server.seed import seed_database
+from server.dev.embedded_pg import DATABASES, EmbeddedPostgres
+from server.dev.seed import seed_database
+from server.engine.guard import Guard
+from server.engine.registry import make_guard
 from server.settings import Settings
-from tools.registry import make_guard
 
 
 @dataclass

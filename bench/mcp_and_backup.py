@@ -11,7 +11,7 @@ import anyio
 from _common import median, percentile, seeded_pair  # bench/ is on sys.path when a script runs
 
 from server import db
-from server.client import call_tool, connect, server_env
+from server.dev.client import call_tool, connect, server_env
 from server.pgbin import find_client
 
 CALLS = 200

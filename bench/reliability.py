@@ -152,7 +152,8 @@ class PointFigures:
 
 
 async def _one_crash(cluster: Any, point: str, figures: PointFigures, work: Path) -> None:
-    from server.client import call_tool, connect, server_env
+    from server.dev.client import call_tool, connect, server_env
+    from server.engine.registry import make_guard
     from server.journal import Journal
     from server.settings import Settings
     from tests.crash import (
@@ -162,8 +163,7 @@ async def _one_crash(cluster: Any, point: str, figures: PointFigures, work: Path
         tables_without_rls,
         wait_backends_gone,
     )
-    from tools import catalog
-    from tools.registry import make_guard
+    from tools.lib import catalog
 
     before, args = CASES[point]
     tool = point.split(":")[0]
@@ -259,7 +259,7 @@ async def _one_crash(cluster: Any, point: str, figures: PointFigures, work: Path
 def crash_figures() -> bool:
     import anyio
 
-    from server.embedded_pg import EmbeddedPostgres
+    from server.dev.embedded_pg import EmbeddedPostgres
     from tests.conftest import TestCluster
 
     print(f"crash matrix: {len(CASES)} pause points × {CRASHES} SIGKILLs at scale {SCALE:g}")

@@ -13,7 +13,7 @@ from typing import Any
 from _common import median, percentile, seeded_pair  # bench/ is on sys.path when a script runs
 
 from server import db
-from tools import measure
+from tools.lib import measure
 
 RUNS = 9  # per restaurant and round; the median is kept
 ROUNDS = 5  # identities interleaved within a round; the best round is kept (the machine may be shared)

@@ -10,8 +10,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from server.embedded_pg import EmbeddedPostgres
-from server.seed import seed_database
+from server.dev.embedded_pg import EmbeddedPostgres
+from server.dev.seed import seed_database
 
 
 def main() -> int:

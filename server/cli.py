@@ -10,9 +10,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from server import embedded_pg
+from server.dev import embedded_pg
+from server.engine.guard import Guard
 from server.errors import RunbookError
-from server.guard import Guard
 from server.journal import EXECUTION_LOG, Journal
 from server.log import configure as configure_logging
 from server.log import register_secrets
@@ -92,7 +92,7 @@ def _print_dsns(cluster: embedded_pg.EmbeddedPostgres, run_dir: Path) -> None:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
-    from server.seed import seed_database
+    from server.dev.seed import seed_database
 
     report = seed_database(
         args.dsn, scale=args.scale, seed=args.seed, production=args.production, replace=args.replace
@@ -111,7 +111,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     mcp = build_server(settings)
     if args.transport == "http":
-        from server.http import serve_http
+        from server.app.http import serve_http
 
         serve_http(mcp, host=args.host, port=args.port, token=settings.http_token)
     else:
@@ -123,7 +123,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _guard(settings: Settings) -> Guard:
-    from tools.registry import make_guard
+    from server.engine.registry import make_guard
 
     return make_guard(settings)
 
@@ -208,7 +208,7 @@ def cmd_abandon(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from server.demo import default_run_dir, run_demo
+    from server.dev.demo import default_run_dir, run_demo
 
     explicit = args.run_dir or os.environ.get("MENUCA_RUN_DIR")
     report = run_demo(args.scale, settings.run_dir if explicit else default_run_dir(), args.keep)
@@ -225,8 +225,8 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
     import anyio
 
-    from server.replay import DatabasePair, load, run_replay
-    from server.seed import seed_database
+    from server.dev.replay import DatabasePair, load, run_replay
+    from server.dev.seed import seed_database
 
     replay = load(Path(args.file))
     cluster = embedded_pg.EmbeddedPostgres.create()

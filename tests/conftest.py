@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from server.embedded_pg import EmbeddedPostgres
+from server.dev.embedded_pg import EmbeddedPostgres
 
 SMALL_SCALE = 0.05
 
@@ -55,7 +55,7 @@ class TestCluster:
         """A database seeded once per session at this scale, used only as a CREATE DATABASE template."""
         key = (scale, production)
         if key not in self.templates:
-            from server.seed import seed_database
+            from server.dev.seed import seed_database
 
             name = (
                 f"tpl_{str(scale).replace('.', '_')}_{'prod' if production else 'stg'}_{uuid.uuid4().hex[:6]}"
@@ -138,8 +138,8 @@ class Runbook:
 @pytest.fixture
 def runbook(make_db: Callable[..., str], tmp_path: Any) -> Callable[..., Runbook]:
     """Factory: `runbook(scale=0.05, soak_hours=0, require_approval=False)`."""
+    from server.engine.registry import make_guard
     from server.settings import Settings
-    from tools.registry import make_guard
 
     def factory(
         scale: float = SMALL_SCALE,

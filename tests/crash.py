@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import anyio
 import psycopg
 
-from server.client import ToolOutcome, call_tool, connect
+from server.dev.client import ToolOutcome, call_tool, connect
 from server.journal import JOURNAL
 
 T = TypeVar("T")

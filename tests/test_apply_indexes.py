@@ -11,7 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from tools import apply_indexes, catalog
+from tools import apply_indexes
+from tools.lib import catalog
 
 EQUIVALENTS = {
     "idx_combo_items_group": "idx_combo_items_combo",

@@ -17,7 +17,8 @@ import pytest
 from pglast import ast
 
 from server import db
-from tools import apply_rls, catalog, rls_matrix
+from tools import apply_rls
+from tools.lib import catalog, rls_matrix
 
 TABLES = 42
 Cat = dict[str, Any]

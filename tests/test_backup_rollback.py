@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tools import catalog
+from tools.lib import catalog
 
 
 def _wait_for_dump(backups: Path, timeout: float = 30) -> Path:

@@ -13,9 +13,9 @@ import anyio
 import psycopg
 import pytest
 
-from server.client import call_tool, connect, server_env
+from server.dev.client import call_tool, connect, server_env
 from tests.crash import await_until, journal_events, run_backends
-from tools import catalog
+from tools.lib import catalog
 
 pytestmark = pytest.mark.anyio
 

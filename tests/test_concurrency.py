@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from server.client import ToolOutcome, call_tool, connect, server_env
+from server.dev.client import ToolOutcome, call_tool, connect, server_env
 from tests.crash import kill_during, wait_backends_gone
 
 pytestmark = pytest.mark.anyio

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from server.client import ToolOutcome, call_tool, connect, server_env
+from server.dev.client import ToolOutcome, call_tool, connect, server_env
 from server.journal import Journal
 from tests.crash import (
     Killed,
@@ -23,7 +23,7 @@ from tests.crash import (
     tables_without_rls,
     wait_backends_gone,
 )
-from tools import catalog
+from tools.lib import catalog
 
 pytestmark = pytest.mark.anyio
 

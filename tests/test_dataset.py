@@ -15,9 +15,9 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
-import server.seed
+import server.dev.seed
+from server.dev.seed import SeedReport, seed_database
 from server.errors import SeedError
-from server.seed import SeedReport, seed_database
 
 Conn = psycopg.Connection[dict[str, Any]]
 # The session's fixtures live in conftest.py (the cluster, its seeded templates); the small scale
@@ -931,7 +931,7 @@ def test_on_a_supabase_server_the_auth_schema_is_left_alone(pg_cluster: Cluster,
 def test_replace_while_the_old_dataset_is_in_use_is_refused_and_changes_nothing(
     make_db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(server.seed, "REPLACE_LOCK_TIMEOUT", "300ms")
+    monkeypatch.setattr(server.dev.seed, "REPLACE_LOCK_TIMEOUT", "300ms")
     dsn = make_db()
     with connect(dsn) as reader:
         before = checksums(reader)

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from server.engine.guard import RUN_LOCK, Guard
 from server.errors import Refused
-from server.guard import RUN_LOCK, Guard
 from server.runbook import TICKETS, Code
 from server.settings import Settings
 from tests.fakes import Clock, FakeProbes
-from tools.context import StepContext
 from tools.results import StepOutcome, check
+from tools.step import StepContext
 
 STEPS = [(t.tool, None if t.environment == "both" else t.environment) for t in TICKETS]
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from server.client import ToolOutcome, call_tool, connect, server_env
+from server.dev.client import ToolOutcome, call_tool, connect, server_env
 from server.journal import EXECUTION_LOG, JOURNAL, TORN, Journal
 from tests.crash import journal_events
 

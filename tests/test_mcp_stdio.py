@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from server.client import call_tool, connect, server_env
+from server.dev.client import call_tool, connect, server_env
 from server.settings import password_of
 from tools.results import BackupResult, PreflightResult, TicketResult
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from server.client import call_tool, connect, server_env
+from server.dev.client import call_tool, connect, server_env
 
 
 def cli(*args: str, run_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from server.dev.replay import DatabasePair, load, run_replay
 from server.errors import ReplayError
-from server.replay import DatabasePair, load, run_replay
 
 pytestmark = pytest.mark.anyio
 

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+from server.engine.guard import Guard
 from server.errors import Refused
-from server.guard import Guard
 from server.journal import GENESIS, event_hash
 from server.runbook import (
     BACKUP_TICKET,
@@ -31,8 +31,8 @@ from server.runbook import (
 )
 from server.settings import Settings
 from tests.fakes import Clock, FakeProbes
-from tools.context import StepContext
 from tools.results import StepOutcome, check
+from tools.step import StepContext
 
 EXAMPLES = int(os.environ.get("MENUCA_PROPERTY_EXAMPLES", "60"))
 CALLS = [(t.tool, None if t.environment == "both" else t.environment) for t in TICKETS]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from server.app.tickets_doc import ticket_markdown
 from server.runbook import SCOPE_TICKETS, TICKETS, Code, RunState, Ticket, TicketStatus, rollback_targets
-from server.tickets_doc import ticket_markdown
 
 TICKETS_DIR = Path(__file__).resolve().parent.parent / "tickets"
 README = TICKETS_DIR / "README.md"

@@ -17,9 +17,9 @@ from psycopg import sql
 
 from server import db
 from server.runbook import Env
-from tools import catalog, measure
-from tools.context import StepContext
+from tools.lib import catalog, measure
 from tools.results import Check, IndexOutcome, PlannedStatement, QueryTiming, StepOutcome, check
+from tools.step import StepContext
 
 SQL_FILES = (
     "apply_indexes/targets.sql",

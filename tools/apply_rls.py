@@ -15,10 +15,8 @@ from psycopg import errors, sql
 
 from server import db
 from server.runbook import Env, ticket_for
-from tools import catalog, rls_matrix, rls_policies
-from tools.context import StepContext
-from tools.results import Check, PlannedStatement, StepOutcome, check
-from tools.rls_policies import (
+from tools.lib import catalog, rls_matrix, rls_policies
+from tools.lib.rls_policies import (
     BackingIndex,
     Plan,
     PolicySpec,
@@ -34,6 +32,8 @@ from tools.rls_policies import (
     read_state,
     target_checks,
 )
+from tools.results import Check, PlannedStatement, StepOutcome, check
+from tools.step import StepContext
 
 SQL_FILES = (
     *rls_policies.SQL_FILES,

@@ -19,9 +19,9 @@ from server import db
 from server.pgbin import find_client
 from server.proc import run_child
 from server.runbook import Env
-from tools import catalog
-from tools.context import StepContext, StepInterrupted
+from tools.lib import catalog
 from tools.results import Check, PlannedStatement, StepOutcome, check
+from tools.step import StepContext, StepInterrupted
 
 SQL_FILES = ("common/row_counts.sql", "common/indexes.sql", "backup/scratch_standins.sql")
 SCHEMAS = ("menuca_v3", "staging")

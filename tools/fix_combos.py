@@ -11,9 +11,9 @@ from psycopg import sql
 
 from server import db
 from server.runbook import Env
-from tools import catalog
-from tools.context import StepContext
+from tools.lib import catalog
 from tools.results import Check, Coverage, PlannedStatement, StepOutcome, check
+from tools.step import StepContext
 from tools.validate import ORPHAN_GATE, gate_checks
 
 SQL_FILES = (

@@ -13,9 +13,9 @@ from server.errors import EmbeddedPgError, NotConfigured
 from server.pgbin import find_client
 from server.runbook import Env
 from server.settings import ENVIRONMENTS, redact_dsn
-from tools import catalog, measure
-from tools.context import StepContext
+from tools.lib import catalog, measure
 from tools.results import Check, EnvironmentReport, StepOutcome, check
+from tools.step import StepContext
 
 SQL_FILES = (
     "common/identity.sql",
@@ -297,6 +297,6 @@ def _existing_parent(path: Path) -> Path:
 
 def required_sql_files() -> list[str]:
     """Every SQL file a tool of this version runs (each tool module lists its own)."""
-    from tools import registry
+    from server.engine import registry
 
     return sorted({name for spec in registry.TOOLS.values() for name in spec.sql_files})

@@ -14,10 +14,10 @@ from server import db
 from server.pgbin import find_client
 from server.proc import run_child
 from server.runbook import BACKUP_TICKET, Env
-from tools import catalog
 from tools.backup import sha256_file
-from tools.context import StepContext
+from tools.lib import catalog
 from tools.results import Check, PlannedStatement, StepOutcome, check
+from tools.step import StepContext
 
 SQL_FILES = ("rollback/full_drop.sql", "rollback/external_dependents.sql")
 LOCK_RETRIES = 3

@@ -8,9 +8,10 @@ from typing import Any, cast
 
 from server import db
 from server.runbook import Env
-from tools import apply_indexes, catalog, measure
-from tools.context import StepContext
+from tools import apply_indexes
+from tools.lib import catalog, measure
 from tools.results import Check, StepOutcome, check
+from tools.step import StepContext
 
 SQL_FILES = ("common/combo_integrity.sql", "validate/health.sql")
 ORPHAN_GATE = 0.05
@@ -70,7 +71,7 @@ def combo_gate(conn: db.Conn) -> tuple[list[Check], dict[str, Any]]:
 def rls_checks(
     ctx: StepContext, env: Env, conn: db.Conn, state: dict[str, Any]
 ) -> tuple[list[Check], int, int]:
-    from tools import rls_matrix  # the matrix apply_rls runs, run again here
+    from tools.lib import rls_matrix  # the matrix apply_rls runs, run again here
 
     flags = state["rls_flags"]
     off = sorted(table for table, flag in flags.items() if not flag["enabled"])

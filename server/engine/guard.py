@@ -21,9 +21,9 @@ import psycopg
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_jsonable_python
 
-from server import db, execlog
+from server import db
 from server.errors import JournalError, NotConfigured, Refused
-from server.journal import Journal, utc_now
+from server.journal import Journal, execlog, utc_now
 from server.log import get_logger
 from server.runbook import (
     BACKUP_TICKET,
@@ -45,8 +45,8 @@ from server.runbook import (
     ticket_for,
 )
 from server.settings import ENVIRONMENTS, Settings, redact_dsn, scrub
-from tools.context import StepContext, StepInterrupted
 from tools.results import Check, StepOutcome, check
+from tools.step import StepContext, StepInterrupted
 
 log = get_logger(__name__)
 
@@ -132,7 +132,7 @@ class DatabaseProbes:
         return None
 
     def staging_drift(self, state: RunState) -> list[str]:
-        from tools.drift import staging_drift
+        from tools.lib.drift import staging_drift
 
         dsn = self.settings.dsn("staging") or ""
         with db.session(dsn, run_id=state.run_id) as conn:

@@ -14,12 +14,12 @@ from typing import Any
 
 import anyio
 
-from server.client import ToolOutcome, call_tool, connect, server_env
-from server.embedded_pg import EmbeddedPostgres
+from server.dev.client import ToolOutcome, call_tool, connect, server_env
+from server.dev.embedded_pg import EmbeddedPostgres
+from server.dev.seed import seed_database
+from server.engine.registry import make_guard
 from server.journal import EXECUTION_LOG, Journal
-from server.seed import seed_database
 from server.settings import Settings
-from tools.registry import make_guard
 
 OPERATOR = "demo-operator"
 MAX_CALLS = 40

@@ -27,7 +27,7 @@ GENESIS = "0" * 64
 ANCHOR = re.compile(r"^Journal head: seq (\d+), hash ([0-9a-f]{64})$")
 COMPLETE_LINE = re.compile(r"^STATUS: COMPLETE — TICKET (\d\d) (\w+) (\w+) — ")
 
-LOG_HEADER = (Path(__file__).resolve().parent.parent / EXECUTION_LOG).read_text(encoding="utf-8")
+LOG_HEADER = (Path(__file__).resolve().parents[2] / EXECUTION_LOG).read_text(encoding="utf-8")
 
 log = get_logger(__name__)
 

@@ -15,11 +15,11 @@ import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from server import db
-from server.client import ToolOutcome, call_tool, connect, server_env
+from server.dev.client import ToolOutcome, call_tool, connect, server_env
+from server.engine.registry import make_guard
 from server.errors import Refused, ReplayError
 from server.runbook import Code
 from server.settings import Settings
-from tools.registry import make_guard
 
 Environment = Literal["staging", "production"]
 CODES = {str(code) for code in Code}

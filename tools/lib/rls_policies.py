@@ -14,7 +14,7 @@ from pglast import ast
 from psycopg.types.json import Jsonb
 
 from server import db
-from tools import catalog
+from tools.lib import catalog
 from tools.results import Check, check
 
 FUNCTIONS_FILE = "apply_rls/functions.sql"

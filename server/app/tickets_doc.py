@@ -6,7 +6,7 @@ from pathlib import Path
 
 from server.runbook import BY_ID
 
-TICKETS_DIR = Path(__file__).resolve().parent.parent / "tickets"
+TICKETS_DIR = Path(__file__).resolve().parents[2] / "tickets"
 
 
 def ticket_markdown(ticket_id: str) -> str:

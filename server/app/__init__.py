@@ -16,13 +16,13 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
+from server.engine import registry
+from server.engine.guard import CallHooks, Guard, StepRuntime
 from server.errors import JournalError, NotConfigured, Refused
-from server.guard import CallHooks, Guard, StepRuntime
 from server.journal import EXECUTION_LOG
 from server.log import get_logger
 from server.runbook import TICKETS
 from server.settings import Settings, scrub
-from tools import registry
 from tools.results import (
     ApplyIndexesResult,
     ApplyRlsResult,
@@ -248,7 +248,7 @@ def _forbid_unknown_arguments(mcp: MCPServer) -> None:
 
 
 def _add_resources(mcp: MCPServer, settings: Settings, guard: Any) -> None:
-    from server.tickets_doc import ticket_markdown
+    from server.app.tickets_doc import ticket_markdown
 
     def reader(ticket_id: str) -> Any:
         def read_ticket() -> str:

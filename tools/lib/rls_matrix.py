@@ -24,8 +24,8 @@ from psycopg.rows import tuple_row
 from server import db
 from server.db import Conn
 from server.runbook import Env
-from tools.context import StepContext
 from tools.results import RlsTest
+from tools.step import StepContext
 
 MATRIX_FILE = "apply_rls/tests/matrix.sql"
 SQL_FILES = (

@@ -6,7 +6,7 @@ from typing import Any
 
 from server import db
 from server.runbook import RunState
-from tools import catalog
+from tools.lib import catalog
 from tools.validate import ORPHAN_GATE, catalog_state
 
 

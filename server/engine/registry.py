@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.guard import Executor, Guard
+from server.engine.guard import Executor, Guard
 from server.settings import Settings
 from tools import apply_indexes, apply_rls, backup, fix_combos, preflight, rollback, validate
 from tools.results import (

@@ -1,0 +1,1 @@
+"""Shared pieces of the tools: catalog reads, timings, gates, the RLS plan and its test matrix."""
