@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 from server.dev.embedded_pg import DATABASES, EmbeddedPostgres
 from server.dev.seed import seed_database
 from server.engine.guard import Guard
-from server.engine.registry import make_guard
+from server.engine.registry import make_guard, tool_args
 from server.settings import Settings
 
 
@@ -57,6 +58,12 @@ def seeded_pair(scale: float, *, production: bool = True) -> Iterator[Pair]:
         yield Pair(cluster, staging, prod, run_dir)
     finally:
         cluster.stop()
+
+
+def call(guard: Guard, tool: str, environment: str | None = None, **args: object) -> dict[str, Any]:
+    """One call through the guard by name; its result as plain JSON."""
+    result: dict[str, Any] = guard.call(tool_args(tool, environment, **args)).model_dump(mode="json")  # type: ignore[arg-type]
+    return result
 
 
 def percentile(samples: list[float], p: float) -> float:

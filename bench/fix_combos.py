@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from _common import seeded_pair
+from _common import call, seeded_pair
 
 SCALES = [float(s) for s in os.environ.get("BENCH_SCALES", "1,10").split(",")]
 
@@ -15,11 +15,11 @@ def main() -> None:
         with seeded_pair(scale, production=False) as pair:
             guard = pair.guard()
             for tool in ("preflight", "backup", "apply_indexes", "apply_rls"):
-                result = guard.call(tool, None if tool == "preflight" else "staging", {})
+                result = call(guard, tool, None if tool == "preflight" else "staging")
                 assert result["status"] == "PASS", f"{tool}: {result['summary']}"
-            without = guard.call("fix_combos", "staging", {})
-            repaired = guard.call("fix_combos", "staging", {"backfill_missing_dishes": True})
-            undone = guard.call("rollback", "staging", {"scope": "combos", "reason": "bench"})
+            without = call(guard, "fix_combos", "staging")
+            repaired = call(guard, "fix_combos", "staging", backfill_missing_dishes=True)
+            undone = call(guard, "rollback", "staging", scope="combos", reason="bench")
             before, after = repaired["orphan_rate_before"], repaired["orphan_rate_after"]
             cov = repaired["coverage"]
             print(f"scale {scale:g}:")

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import psycopg
-from _common import Pair, percentile, seeded_pair
+from _common import Pair, call, percentile, seeded_pair
 
 from tools.apply_indexes import targets
 
@@ -22,7 +22,7 @@ WRITE_SCALE = float(os.environ.get("BENCH_WRITE_SCALE", "10"))
 def prepare(pair: Pair) -> Any:
     guard = pair.guard()
     for tool, env in (("preflight", None), ("backup", "staging")):
-        result = guard.call(tool, env, {})
+        result = call(guard, tool, env)
         assert result["status"] == "PASS", result["summary"]
     return guard
 
@@ -30,7 +30,7 @@ def prepare(pair: Pair) -> Any:
 def family(scale: float) -> None:
     with seeded_pair(scale, production=False) as pair:
         guard = prepare(pair)
-        result = guard.call("apply_indexes", "staging", {})
+        result = call(guard, "apply_indexes", "staging")
         print(f"scale {scale:g}: {result['summary']}")
         total_b = total_a = 0.0
         for q in result["queries"]:
@@ -94,13 +94,11 @@ def write_stall() -> None:
         guard = prepare(pair)
 
         def concurrent() -> None:
-            result = guard.call("apply_indexes", "staging", {})
+            result = call(guard, "apply_indexes", "staging")
             assert result["status"] == "PASS", result["summary"]
 
         cic = stall_during(pair, concurrent)
-        undo = guard.call(
-            "rollback", "staging", {"scope": "indexes", "reason": "bench: now plain CREATE INDEX"}
-        )
+        undo = call(guard, "rollback", "staging", scope="indexes", reason="bench: now plain CREATE INDEX")
         assert undo["status"] == "PASS", undo["summary"]
 
         built = [d for d in guard.load_state().records.get("02", [{}])[-1].get("built", [])]

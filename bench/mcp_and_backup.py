@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import anyio
-from _common import median, percentile, seeded_pair  # bench/ is on sys.path when a script runs
+from _common import call, median, percentile, seeded_pair  # bench/ is on sys.path when a script runs
 
 from server import db
 from server.dev.client import call_tool, connect, server_env
@@ -41,8 +41,8 @@ def main() -> None:
         )
 
         guard = pair.guard()
-        assert guard.call("preflight", None, {})["status"] == "PASS"
-        result = guard.call("backup", "staging", {})
+        assert call(guard, "preflight", None)["status"] == "PASS"
+        result = call(guard, "backup", "staging")
         assert result["status"] == "PASS", result["summary"]
         tool_s = result["duration_ms"] / 1000
 

@@ -152,6 +152,8 @@ class PointFigures:
 
 
 async def _one_crash(cluster: Any, point: str, figures: PointFigures, work: Path) -> None:
+    from _common import call
+
     from server.dev.client import call_tool, connect, server_env
     from server.engine.registry import make_guard
     from server.journal import Journal
@@ -181,7 +183,7 @@ async def _one_crash(cluster: Any, point: str, figures: PointFigures, work: Path
             )
         )
         for name, environment in before:
-            assert guard.call(name, environment, {})["status"] == "PASS", name
+            assert call(guard, name, environment)["status"] == "PASS", name
         if tool == "rollback":  # something for the restore to undo
             with psycopg.connect(staging, autocommit=True) as conn:
                 conn.execute("DELETE FROM menuca_v3.promotional_coupons WHERE id % 2 = 0")
@@ -229,7 +231,7 @@ async def _one_crash(cluster: Any, point: str, figures: PointFigures, work: Path
         figures.runs += 1
         wait_backends_gone(staging, killed.run_id, timeout=30)
         figures.backends_gone_s.append(time.monotonic() - killed.killed_at)
-        tickets = guard.status()["tickets"]
+        tickets = guard.status().model_dump()["tickets"]
         # a ticket shows IN_PROGRESS, interrupted; a rollback is no ticket and must leave none in progress
         if tool == "rollback":
             shown = not any(t["status"] == "IN_PROGRESS" for t in tickets)

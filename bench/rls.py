@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any
 
-from _common import median, percentile, seeded_pair  # bench/ is on sys.path when a script runs
+from _common import call, median, percentile, seeded_pair  # bench/ is on sys.path when a script runs
 
 from server import db
 from tools.lib import measure
@@ -80,7 +80,7 @@ def main() -> None:
         guard = pair.guard()
         for tool, env in (("preflight", None), ("backup", "staging"), ("apply_indexes", "staging")):
             for _ in range(3):  # apply_indexes' timing gate can trip on a busy machine: its re-run is allowed
-                result: dict[str, Any] = guard.call(tool, env, {})  # type: ignore[arg-type]
+                result: dict[str, Any] = call(guard, tool, env)  # type: ignore[arg-type]
                 if result["status"] == "PASS":
                     break
                 print(f"  ({tool} {env}: {result['summary']} Retrying.)")
@@ -94,7 +94,7 @@ def main() -> None:
         reader.start()
         time.sleep(2.0)  # a steady load before the step
         started = time.perf_counter()
-        result = guard.call("apply_rls", "staging", {})
+        result = call(guard, "apply_rls", "staging")
         ended = time.perf_counter()
         time.sleep(1.0)
         reader.stop.set()

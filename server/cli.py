@@ -129,7 +129,7 @@ def _guard(settings: Settings) -> Guard:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    data = _guard(settings).status()
+    data = _guard(settings).status().model_dump(mode="json")
     if args.json:
         print(json.dumps(data, indent=2))
         return 0

@@ -109,6 +109,11 @@ def sql_text(relative: str) -> str:
     return (SQL_DIR / relative).read_text(encoding="utf-8")
 
 
+def sql_path(relative: str) -> Path:
+    """Where sql/<relative> is, for a child process (psql) that reads it by name."""
+    return SQL_DIR / relative
+
+
 def sql_file(relative: str) -> sql.SQL:
     """A file's text as a psycopg SQL object (trusted: it ships with the package)."""
     return sql.SQL(sql_text(relative))
@@ -125,6 +130,13 @@ def sql_checksums() -> dict[str, str]:
 def split_statements(text: str) -> list[str]:
     """Split a file into single statements (for what must run one per execute, e.g. concurrent builds)."""
     return [stmt.strip() for stmt in pglast.split(text) if stmt.strip()]
+
+
+def render(conn: Conn, query: sql.SQL | sql.Composed | LiteralString, params: Any = None) -> str:
+    """The exact text a statement runs as (identifiers quoted, parameters bound client-side): dry-run
+    plans show this, so what is shown is what runs."""
+    with psycopg.ClientCursor(conn) as cur:
+        return cur.mogrify(query, params)
 
 
 def query_all(

@@ -8,14 +8,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from psycopg.conninfo import conninfo_to_dict
 
 from server.errors import ConfigError
-
-Environment = Literal["staging", "production"]
-ENVIRONMENTS: tuple[Environment, ...] = ("staging", "production")
+from server.runbook.tickets import Env
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -32,7 +29,7 @@ class Settings:
     require_approval: bool = True
     http_token: str | None = field(default=None, repr=False)
 
-    def dsn(self, environment: Environment) -> str | None:
+    def dsn(self, environment: Env) -> str | None:
         return self.staging_dsn if environment == "staging" else self.production_dsn
 
     def secrets(self) -> list[str]:

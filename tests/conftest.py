@@ -117,6 +117,14 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+def call_guard(guard: Any, tool: str, environment: str | None = None, **args: Any) -> dict[str, Any]:
+    """One call through the guard by name, its result as the agent sees it (plain JSON)."""
+    from server.engine.registry import tool_args
+
+    result: dict[str, Any] = guard.call(tool_args(tool, environment, **args)).model_dump(mode="json")  # type: ignore[arg-type]
+    return result
+
+
 @dataclass
 class Runbook:
     """A real guard with the real tools over a fresh seeded database pair (in-process, no MCP)."""
@@ -126,8 +134,7 @@ class Runbook:
     production_dsn: str
 
     def call(self, tool: str, environment: str | None = None, **args: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self.guard.call(tool, environment, args)
-        return result
+        return call_guard(self.guard, tool, environment, **args)
 
     def admin(self, environment: str = "staging") -> psycopg.Connection[Any]:
         """An autocommit session as the database owner (never the server's)."""

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from server.errors import Refused
-from server.runbook import Code, RunState
+from server.engine.locks import LockHeld
+from server.runbook import RunState
 
 
 class FakeProbes:
@@ -29,7 +29,7 @@ class FakeProbes:
         self, environments: tuple[str, ...], run_id: str, best_effort: bool = False
     ) -> Iterator[list[int]]:
         if self.db_locked:
-            raise Refused(str(Code.LOCKED), "another call holds the advisory lock.")
+            raise LockHeld("another call holds the advisory lock.")
         yield [4242]
 
     def end_stale_backends(

@@ -13,6 +13,7 @@ import pytest
 
 from tools import apply_indexes
 from tools.lib import catalog
+from tools.lib.targets import normalize
 
 EQUIVALENTS = {
     "idx_combo_items_group": "idx_combo_items_combo",
@@ -64,7 +65,7 @@ def test_a_fresh_dataset_gets_51_created_5_present_2_equivalent_and_rollback_ret
     assert by_name["idx_users_email"]["action"] == "created"  # idx_users_email_lower is on lower(email)
     after = _indexes(rb)
     assert len(after) == 136 + 51
-    definitions = [apply_indexes.normalize(d) for d in after.values()]
+    definitions = [normalize(d) for d in after.values()]
     assert len(definitions) == len(set(definitions)), "no two indexes share a definition"
     with rb.admin() as conn:
         assert catalog.invalid_indexes(conn) == []  # type: ignore[arg-type]
@@ -120,6 +121,6 @@ def test_an_old_open_transaction_makes_the_step_wait_then_fail_clearly_with_noth
     assert result["status"] == "FAIL"
     assert any(f"pid {pid}" in who for who in result["long_transactions"])
     assert _indexes(rb) == before  # nothing built behind the waiting transaction
-    assert rb.guard.status()["tickets"][2]["status"] == "FAILED"
+    assert rb.guard.status().model_dump()["tickets"][2]["status"] == "FAILED"
     retried = rb.call("apply_indexes", "staging")
     assert retried["status"] == "PASS" and retried["counts"]["created"] == 51

@@ -18,7 +18,7 @@ from pglast import ast
 
 from server import db
 from tools import apply_rls
-from tools.lib import catalog, rls_matrix
+from tools.lib import catalog, rls_matrix, short_lock
 
 TABLES = 42
 Cat = dict[str, Any]
@@ -71,7 +71,7 @@ def _policy_nodes() -> list[ast.CreatePolicyStmt]:
 
 def test_every_policy_names_its_roles_checks_what_it_writes_and_carries_the_prefix() -> None:
     nodes = _policy_nodes()
-    assert len(nodes) == len(apply_rls.load_plan().policies) > TABLES
+    assert len(nodes) == len(apply_rls.load_design().policies) > TABLES
     for node in nodes:
         roles = {r.rolename for r in node.roles or ()}
         assert roles and roles <= {"anon", "authenticated"}, node.policy_name  # explicit TO, never PUBLIC
@@ -83,7 +83,7 @@ def test_every_policy_names_its_roles_checks_what_it_writes_and_carries_the_pref
             assert node.with_check is not None, f"{node.policy_name}: a write policy needs WITH CHECK"
         if node.cmd_name in ("select", "delete"):
             assert node.with_check is None
-    text = "\n".join(apply_rls.load_plan().policy_statements)  # the statements, not their comments
+    text = "\n".join(apply_rls.load_design().policy_statements)  # the statements, not their comments
     identity = (
         r"(?:menuca_v3\.(?:current_restaurant_id|is_platform_admin|current_user_id)|auth\.(?:uid|jwt))\(\)"
     )
@@ -95,7 +95,7 @@ def test_every_policy_names_its_roles_checks_what_it_writes_and_carries_the_pref
 def test_every_menuca_v3_table_of_the_schema_gets_rls_and_a_test() -> None:
     schema = set(re.findall(r"CREATE TABLE menuca_v3\.(\w+)", db.sql_text("seed/10_schema.sql")))
     assert len(schema) == TABLES
-    assert set(apply_rls.load_plan().tables) == schema
+    assert set(apply_rls.load_design().tables) == schema
     tests = rls_matrix.load_tests()
     assert {t.table for t in tests} == schema
     assert {t.action for t in tests} == set(rls_matrix.ACTIONS)
@@ -104,7 +104,7 @@ def test_every_menuca_v3_table_of_the_schema_gets_rls_and_a_test() -> None:
 
 
 def test_helper_functions_are_stable_with_a_pinned_search_path() -> None:
-    for text in apply_rls.load_plan().function_statements:
+    for text in apply_rls.load_design().function_statements:
         if text.startswith("CREATE"):
             assert "STABLE" in text and "SET search_path = ''" in text
 
@@ -144,7 +144,7 @@ def test_apply_rls_enables_every_table_passes_the_matrix_unchanged_and_rolls_bac
     locked = re.findall(r"menuca_v3\.(\w+)", lock)
     assert locked == sorted(before["flags"]) and len(locked) == TABLES
     assert sum(s["statement"].startswith("CREATE POLICY") for s in steps) == len(
-        apply_rls.load_plan().policies
+        apply_rls.load_design().policies
     )
     assert steps.index(next(s for s in steps if s["statement"] == "COMMIT")) > steps.index(
         next(s for s in steps if s["statement"].startswith("CREATE POLICY"))
@@ -245,9 +245,9 @@ def test_a_lock_held_elsewhere_is_retried_reported_and_fails_cleanly_then_a_reru
     blocker: Callable[[Any], psycopg.Connection[Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(apply_rls, "LOCK_WAIT_S", 1.0)
-    monkeypatch.setattr(apply_rls, "LOCK_ATTEMPTS", 3)
-    monkeypatch.setattr(apply_rls, "BACKOFF_S", 0.1)
+    monkeypatch.setattr(short_lock, "LOCK_WAIT_S", 1.0)
+    monkeypatch.setattr(short_lock, "LOCK_ATTEMPTS", 3)
+    monkeypatch.setattr(short_lock, "BACKOFF_S", 0.1)
     rb = runbook()
     _through_indexes(rb)
     before = _catalog(rb)

@@ -49,7 +49,7 @@ def test_a_backup_truncated_after_the_dump_fails_verification_and_is_not_kept(
     failed = [c["name"] for c in result["checks"] if not c["passed"]]
     assert "full read of the archive (pg_restore to /dev/null)" in failed
     assert not list(backups.glob("*.dump")), "an unverified archive is not left where a restore could use it"
-    assert rb.guard.status()["tickets"][1]["status"] == "FAILED"
+    assert rb.guard.status().model_dump()["tickets"][1]["status"] == "FAILED"
     assert rb.call("backup", "staging")["status"] == "PASS"  # without the saboteur it passes
 
 

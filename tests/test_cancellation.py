@@ -97,7 +97,7 @@ async def test_a_client_cancelling_apply_indexes_cancels_the_build_and_the_ticke
                 assert result["status"] == "FAIL"
                 assert any("cancelled by the client" in str(c["actual"]) for c in result["checks"]), result
                 assert "cancelled by the client" in result["summary"]
-                assert rb.guard.status()["tickets"][2]["status"] == "FAILED"
+                assert rb.guard.status().model_dump()["tickets"][2]["status"] == "FAILED"
                 with rb.admin() as conn:
                     assert catalog.invalid_indexes(conn) == []  # type: ignore[arg-type]
                 await await_until(

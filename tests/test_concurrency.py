@@ -50,7 +50,7 @@ async def test_a_second_server_on_the_same_run_is_refused_locked_at_once_and_fin
 
             async def while_the_first_runs() -> None:
                 seen["refusals"] = [await _timed(second, "backup", STAGING) for _ in range(3)]
-                seen["status"] = rb.guard.status()["tickets"][1]
+                seen["status"] = rb.guard.status().model_dump()["tickets"][1]
 
             killed = await kill_during(
                 env,
@@ -68,10 +68,10 @@ async def test_a_second_server_on_the_same_run_is_refused_locked_at_once_and_fin
             assert (seen["status"]["status"], seen["status"]["interrupted"]) == ("IN_PROGRESS", False)
 
             wait_backends_gone(rb.staging_dsn, killed.run_id)
-            assert rb.guard.status()["tickets"][1]["interrupted"] is True
+            assert rb.guard.status().model_dump()["tickets"][1]["interrupted"] is True
             rerun, _ = await _timed(second, "backup", STAGING)
     assert rerun.refused is None and rerun.status == "PASS", rerun.text
-    assert rb.guard.status()["tickets"][1]["status"] == "COMPLETE"
+    assert rb.guard.status().model_dump()["tickets"][1]["status"] == "COMPLETE"
 
 
 async def test_a_server_with_another_run_directory_is_refused_by_the_database_lock_naming_the_holder(

@@ -63,7 +63,7 @@ async def _rerun(rb: Any, tmp_path: Path, tool: str, args: dict[str, Any]) -> To
 
 
 def _assert_interrupted(rb: Any, ticket: str) -> None:
-    shown = rb.guard.status()["tickets"][int(ticket)]
+    shown = rb.guard.status().model_dump()["tickets"][int(ticket)]
     assert (shown["status"], shown["interrupted"]) == ("IN_PROGRESS", True)
 
 
@@ -73,7 +73,7 @@ def _assert_recovered(rb: Any, killed: Killed, ticket: str | None) -> None:
     if ticket is not None:
         interrupted = [e for e in events if e["event"] == "interrupted" and e["ticket"] == ticket]
         assert len(interrupted) == 1
-        assert rb.guard.status()["tickets"][int(ticket)]["status"] == "COMPLETE"
+        assert rb.guard.status().model_dump()["tickets"][int(ticket)]["status"] == "COMPLETE"
     report = Journal(run_dir).verify()
     assert report.ok, report.problems
     with rb.admin() as conn:
@@ -167,7 +167,7 @@ async def test_a_server_killed_during_a_full_restore_changes_nothing_and_the_rer
     assert changed != backed_up
     args = {**STAGING, "scope": "full", "reason": "crash test"}
     killed = await _kill(rb, tmp_path, "rollback:during_restore", args)
-    assert not any(t["status"] == "IN_PROGRESS" for t in rb.guard.status()["tickets"])
+    assert not any(t["status"] == "IN_PROGRESS" for t in rb.guard.status().model_dump()["tickets"])
     with rb.admin() as conn:
         assert catalog.row_counts(conn) == changed  # type: ignore[arg-type]  # the restore never committed
 

@@ -37,7 +37,7 @@ def test_the_combo_repair_at_scale_1(runbook: Callable[..., Any]) -> None:
     assert without["status"] == "FAIL" and without["committed"] is False
     assert "backfill_missing_dishes=true" in without["summary"]
     assert _combo_state(rb) == baseline, "a repair that misses its gate changes nothing"
-    assert rb.guard.status()["tickets"][4]["status"] == "FAILED"
+    assert rb.guard.status().model_dump()["tickets"][4]["status"] == "FAILED"
 
     result = rb.call("fix_combos", "staging", backfill_missing_dishes=True)
     assert result["status"] == "PASS", [c for c in result["checks"] if not c["passed"]]

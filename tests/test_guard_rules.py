@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from server.engine.guard import RUN_LOCK, Guard
+from server.engine.guard import Guard
+from server.engine.locks import RUN_LOCK
 from server.errors import Refused
 from server.runbook import TICKETS, Code
 from server.settings import Settings
+from tests.conftest import call_guard
 from tests.fakes import Clock, FakeProbes
-from tools.results import StepOutcome, check
-from tools.step import StepContext
+from tools.step import StepContext, StepOutcome, check
 
 STEPS = [(t.tool, None if t.environment == "both" else t.environment) for t in TICKETS]
 
@@ -30,7 +31,7 @@ class FakeSteps:
         self.runs: list[tuple[str, str]] = []
 
     def executor(self, tool: str) -> Any:
-        def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+        def run(ctx: StepContext, args: Any) -> StepOutcome[Any]:
             key = f"{tool}:{ctx.environment}"
             self.runs.append((tool, str(ctx.environment)))
             ok = key not in self.fail
@@ -54,7 +55,7 @@ def world(tmp_path: Path) -> tuple[Guard, FakeProbes, FakeSteps, Clock]:
 
 
 def call(guard: Guard, tool: str, environment: str | None = None, **args: Any) -> dict[str, Any]:
-    return guard.call(tool, environment, dict(args))  # type: ignore[arg-type]
+    return call_guard(guard, tool, environment, **args)
 
 
 def refused(guard: Guard, tool: str, environment: str | None = None, **args: Any) -> Refused:
@@ -105,7 +106,7 @@ def test_a_failed_ticket_blocks_everything_but_its_rerun_rollback_and_status(wor
     assert call(guard, "apply_indexes", "staging")["status"] == "FAIL"
     assert refused(guard, "apply_rls", "staging").code == Code.BLOCKED_BY_FAILURE
     assert refused(guard, "backup", "production").code == Code.BLOCKED_BY_FAILURE
-    assert guard.status()["tickets"][2]["status"] == "FAILED"
+    assert guard.status().model_dump()["tickets"][2]["status"] == "FAILED"
     steps.fail.clear()
     assert call(guard, "apply_indexes", "staging")["status"] == "PASS"
 
@@ -118,7 +119,7 @@ def test_a_failure_allows_a_rollback_of_its_environment(world) -> None:  # type:
     result = call(guard, "rollback", "staging", scope="indexes", reason="failed build")
     assert result["status"] == "PASS"
     assert result["tickets_rolled_back"] == ["02"]
-    assert guard.status()["tickets"][2]["status"] == "ROLLED_BACK"
+    assert guard.status().model_dump()["tickets"][2]["status"] == "ROLLED_BACK"
 
 
 # -- rule 3: halt ------------------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ def test_halt_refuses_every_mutating_call_until_resume(world) -> None:  # type: 
     guard.halt("lunch")
     r = refused(guard, "preflight")
     assert r.code == Code.HALTED and "lunch" in r.message
-    assert guard.status()["halted"] is True
+    assert guard.status().model_dump()["halted"] is True
     guard.resume()
     assert call(guard, "preflight")["status"] == "PASS"
 
@@ -142,13 +143,13 @@ def test_production_waits_for_the_soak_window_then_for_an_approval_bound_to_tick
     run_through(guard, "05")
     r = refused(guard, "backup", "production")
     assert r.code == Code.SOAK_PENDING and "14400 seconds left" in r.message
-    assert guard.status()["soak_remaining_s"] == pytest.approx(14400, abs=2)
-    assert guard.status()["next"]["blocked_by"] == "SOAK_PENDING"
+    assert guard.status().model_dump()["soak_remaining_s"] == pytest.approx(14400, abs=2)
+    assert guard.status().model_dump()["next"]["blocked_by"] == "SOAK_PENDING"
     clock.now += timedelta(hours=4, seconds=1)
     r = refused(guard, "backup", "production")
     assert r.code == Code.APPROVAL_REQUIRED and "approve production" in r.message
     guard.approve_production("Ada")
-    assert guard.status()["approval"]["by"] == "Ada"
+    assert guard.status().model_dump()["approval"]["by"] == "Ada"
     assert call(guard, "backup", "production")["status"] == "PASS"
 
 
@@ -158,7 +159,7 @@ def test_an_approval_given_before_a_staging_rollback_no_longer_counts(world) -> 
     clock.now += timedelta(hours=5)
     guard.approve_production("Ada")
     call(guard, "rollback", "staging", scope="combos", reason="redo")
-    assert guard.status()["approval"] is None
+    assert guard.status().model_dump()["approval"] is None
     call(guard, "fix_combos", "staging")
     call(guard, "validate", "staging")
     assert refused(guard, "backup", "production").code == Code.SOAK_PENDING  # the soak clock restarted
@@ -181,7 +182,7 @@ def test_without_require_approval_production_runs_after_the_soak(tmp_path: Path)
     steps = FakeSteps()
     guard = Guard(settings, {t: steps.executor(t) for t in {t.tool for t in TICKETS}}, probes=FakeProbes())
     run_through(guard, "10")
-    assert guard.status()["next"] is None
+    assert guard.status().model_dump()["next"] is None
 
 
 # -- rule 6: staging drift -----------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def test_staging_drift_refuses_ticket_06_naming_each_difference(world) -> None: 
     r = refused(guard, "backup", "production")
     assert r.code == Code.STAGING_DRIFTED
     assert "idx_dishes_course" in r.message and "menuca_v3.dishes" in r.message
-    assert guard.status()["tickets"][6]["status"] == "PENDING"
+    assert guard.status().model_dump()["tickets"][6]["status"] == "PENDING"
 
 
 # -- rule 7: one at a time ---------------------------------------------------------------------------------
@@ -247,7 +248,7 @@ def test_a_ticket_left_in_progress_is_shown_interrupted_and_its_rerun_ends_stale
     guard.journal.append(
         EventKind.STARTED, run_id=state.run_id, ticket="02", tool="apply_indexes", environment="staging"
     )  # a server that died mid-step
-    ticket = guard.status()["tickets"][2]
+    ticket = guard.status().model_dump()["tickets"][2]
     assert ticket["status"] == "IN_PROGRESS" and ticket["interrupted"] is True
     result = call(guard, "apply_indexes", "staging")
     assert result["status"] == "PASS"
@@ -266,7 +267,7 @@ def test_rollback_needs_the_environments_backup_and_returns_later_tickets_to_rol
     result = call(guard, "rollback", "staging", scope="indexes", reason="redo")
     assert result["tickets_rolled_back"] == ["02", "03", "04"]
     assert result["next"]["tool"] == "apply_indexes"
-    assert [t["status"] for t in guard.status()["tickets"][1:5]] == [
+    assert [t["status"] for t in guard.status().model_dump()["tickets"][1:5]] == [
         "COMPLETE",
         "ROLLED_BACK",
         "ROLLED_BACK",
@@ -359,10 +360,10 @@ def test_a_production_rollback_after_the_run_completed_is_recorded_in_that_run(t
     tools = {t.tool for t in TICKETS} | {"rollback"}
     guard = Guard(settings, {t: steps.executor(t) for t in tools}, probes=FakeProbes())
     run_through(guard, "10")
-    run_id = guard.status()["run_id"]
-    assert guard.status()["next"] is None
-    result = guard.call("rollback", "production", {"scope": "rls", "reason": "after go-live"})
+    run_id = guard.status().model_dump()["run_id"]
+    assert guard.status().model_dump()["next"] is None
+    result = call(guard, "rollback", "production", scope="rls", reason="after go-live")
     assert result["status"] == "PASS" and result["run_id"] == run_id
     assert result["tickets_rolled_back"] == ["08", "09", "10"]
-    status = guard.status()
+    status = guard.status().model_dump()
     assert status["run_id"] == run_id and status["next"]["ticket"] == "08"

@@ -30,9 +30,9 @@ from server.runbook import (
     apply_event,
 )
 from server.settings import Settings
+from tests.conftest import call_guard
 from tests.fakes import Clock, FakeProbes
-from tools.results import StepOutcome, check
-from tools.step import StepContext
+from tools.step import StepContext, StepOutcome, check
 
 EXAMPLES = int(os.environ.get("MENUCA_PROPERTY_EXAMPLES", "60"))
 CALLS = [(t.tool, None if t.environment == "both" else t.environment) for t in TICKETS]
@@ -48,7 +48,7 @@ class FakeExecutors:
         self.mode = "pass"
 
     def make(self, tool: str) -> Any:
-        def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+        def run(ctx: StepContext, args: Any) -> StepOutcome[Any]:
             if self.mode == "crash" and not ctx.dry_run:
                 raise SimulatedCrash()
             ok = self.mode != "fail"
@@ -144,7 +144,7 @@ class RunbookMachine(RuleBasedStateMachine):
             else {}
         )
         try:
-            self.guard.call(tool, env, args)  # type: ignore[arg-type]
+            call_guard(self.guard, tool, env, **args)
         except (Refused, SimulatedCrash):
             pass
 
@@ -156,7 +156,7 @@ class RunbookMachine(RuleBasedStateMachine):
     def rollback(self, env: str, scope: str, mode: str) -> None:
         self.steps.mode = mode
         try:
-            self.guard.call("rollback", env, {"scope": scope, "reason": "property"})  # type: ignore[arg-type]
+            call_guard(self.guard, "rollback", env, scope=scope, reason="property")
         except Refused:
             pass
 

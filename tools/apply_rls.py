@@ -4,36 +4,46 @@ restored to the snapshot when a test fails; undone exactly by rollback scope "rl
 
 from __future__ import annotations
 
-import itertools
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, LiteralString, cast
-
 import psycopg
-from psycopg import errors, sql
 
 from server import db
-from server.runbook import Env, ticket_for
+from server.runbook import Env, ticket_of
 from tools.lib import catalog, rls_matrix, rls_policies
 from tools.lib.rls_policies import (
     BackingIndex,
-    Plan,
     PolicySpec,
-    State,
-    Target,
+    RlsCatalog,
+    RlsDesign,
+    RlsGoal,
     change_statements,
     changes_towards,
     generated,
-    load_plan,
+    goal_checks,
+    load_design,
     lock_statement,
     missing_indexes,
     ours,
-    read_state,
-    target_checks,
+    read_catalog,
 )
-from tools.results import Check, PlannedStatement, StepOutcome, check
-from tools.step import StepContext
+from tools.lib.short_lock import (
+    LOCK_ATTEMPTS,
+    STATEMENT_TIMEOUT,
+    TxResult,
+    in_transaction,
+    lock_timeout,
+    trusted_sql,
+)
+from tools.records import ApplyRlsRecord, Baseline, PolicyRow, RlsSnapshot
+from tools.results import (
+    ApplyRlsArgs,
+    ApplyRlsFields,
+    Check,
+    PlannedStatement,
+    RollbackArgs,
+    RollbackFields,
+    TransactionMode,
+)
+from tools.step import StepContext, StepOutcome, check
 
 SQL_FILES = (
     *rls_policies.SQL_FILES,
@@ -44,168 +54,25 @@ SQL_FILES = (
     *rls_matrix.SQL_FILES,
 )
 POLICY_FILES = rls_policies.POLICY_FILES
-# The short lock profile of policy DDL (SDK_NOTES: ACCESS EXCLUSIVE; never queue readers for long):
-# an attempt polls LOCK TABLE … NOWAIT for LOCK_WAIT_S (never waiting inside it, so readers are never
-# queued behind it and it cannot deadlock with them); a failed attempt is retried with backoff, a
-# bounded number of times. lock_timeout bounds every other lock the transaction takes.
-LOCK_WAIT_S = 2.0
-STATEMENT_TIMEOUT = "60s"
-LOCK_ATTEMPTS = 5
-LOCK_POLL_S = (0.01, 0.02, 0.04, 0.05)  # between NOWAIT tries within an attempt; the last one repeats
-BACKOFF_S = 0.5  # between attempts; doubled after every failed attempt
-MAX_BACKOFF_S = 8.0
-
-
-def lock_timeout() -> str:
-    """LOCK_WAIT_S as a PostgreSQL interval ('2s', '300ms')."""
-    ms = round(LOCK_WAIT_S * 1000)
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
-
-
 # The long profile of the concurrent index builds and drops.
 BUILD_LOCK_TIMEOUT = "5min"
 PAUSE_POINT = "apply_rls:before_commit"
 
 
-# -- transactions with the short lock profile --------------------------------------------------------------
-
-
-@dataclass
-class TxResult:
-    committed: bool
-    attempts: int = 0
-    statements: list[str] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
-    blockers: list[str] = field(default_factory=list)
-    error: str | None = None
-
-
-def _describe_blocker(row: Mapping[str, Any]) -> str:
-    def at(value: Any) -> str:
-        return f"{value:%Y-%m-%d %H:%M:%S%z}" if value else "unknown"
-
-    return (
-        f"pid {row['pid']} ({row['application_name']}, user {row['user']}, {row['state']}, transaction "
-        f"since {at(row['xact_start'])}, query started {at(row['query_start'])}) holds {row['locks']}; "
-        f"query: {row['query']}"
-    )
-
-
-def _sleep(ctx: StepContext, seconds: float) -> None:
-    """Back off without ignoring a halt or cancel for longer than a quarter second."""
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        ctx.checkpoint()
-        time.sleep(min(left, 0.25))
-
-
-def _begin_locked(ctx: StepContext, conn: db.Conn, lock: str | None) -> None:
-    """Begin the transaction with the short lock profile and hold every lock: LOCK TABLE … NOWAIT,
-    retried (a fresh transaction each time) until LOCK_WAIT_S is spent; then LockNotAvailable."""
-    deadline = time.monotonic() + LOCK_WAIT_S
-    for tries in itertools.count():
-        db.query_all(
-            conn,
-            db.sql_file("apply_rls/lock_profile.sql"),
-            {"lock_timeout": lock_timeout(), "statement_timeout": STATEMENT_TIMEOUT},
-        )
-        if lock is None:
-            return
-        try:
-            conn.execute(_sql(lock))
-            return
-        except errors.LockNotAvailable:
-            conn.rollback()
-            if time.monotonic() >= deadline:
-                raise
-            ctx.checkpoint()
-            time.sleep(LOCK_POLL_S[min(tries, len(LOCK_POLL_S) - 1)])
-    raise AssertionError("unreachable")  # itertools.count() never ends
-
-
-def in_transaction(
-    ctx: StepContext,
-    env: Env,
-    watch: db.Conn,
-    lock_tables: Sequence[str],
-    statements_for: Callable[[db.Conn], list[str]],
-    verify: Callable[[db.Conn], list[Check]],
-    pause_point: str | None = None,
-) -> TxResult:
-    """Run one transaction: short lock profile, every lock up front in a fixed order, the statements
-    (a safe point between each), verification, then COMMIT; rolled back on any failure. An attempt
-    that cannot get the locks within LOCK_WAIT_S (55P03; or a deadlock, 40P01) is rolled back and
-    retried with backoff, LOCK_ATTEMPTS times at most, naming the sessions that held them."""
-    conn = ctx.connect(env)
-    lock = lock_statement(watch, lock_tables)
-    result = TxResult(committed=False)
-    try:
-        for attempt in range(1, LOCK_ATTEMPTS + 1):
-            result.attempts = attempt
-            ctx.checkpoint()
-            try:
-                _begin_locked(ctx, conn, lock)
-                statements = statements_for(conn)
-                for statement in statements:
-                    ctx.checkpoint()
-                    conn.execute(_sql(statement))
-                result.statements = ([lock] if lock else []) + statements
-                result.checks = verify(conn)
-                if not all(c.passed for c in result.checks):
-                    conn.rollback()
-                    result.error = "verification inside the transaction failed: " + "; ".join(
-                        c.name for c in result.checks if not c.passed
-                    )
-                    return result
-                if pause_point:
-                    ctx.pause(pause_point)
-                ctx.checkpoint()
-                conn.commit()
-                result.committed = True
-                return result
-            except (errors.LockNotAvailable, errors.DeadlockDetected):
-                conn.rollback()
-                pids = [conn.info.backend_pid, watch.info.backend_pid]
-                found = db.query_all(watch, db.sql_file("apply_rls/blockers.sql"), {"own_pids": pids})
-                described = [_describe_blocker(r) for r in found] or [
-                    "no session holds a lock on menuca_v3 any more (the blocker has finished)"
-                ]
-                result.blockers += [f"attempt {attempt}: {b}" for b in described]
-                if attempt < LOCK_ATTEMPTS:
-                    _sleep(ctx, min(BACKOFF_S * 2 ** (attempt - 1), MAX_BACKOFF_S))
-            except psycopg.Error as exc:
-                conn.rollback()
-                ctx.checkpoint()  # a cancel interrupts the statement: report it as the interruption it is
-                result.error = f"{exc.sqlstate or ''} {exc.diag.message_primary or exc}".strip()
-                return result
-        result.error = (
-            f"could not lock the tables within {lock_timeout()} in {LOCK_ATTEMPTS} attempts: other sessions "
-            "hold locks on them"
-        )
-        return result
-    finally:
-        # A halt or cancel (StepInterrupted) or any error leaves here too: nothing uncommitted survives.
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            try:
-                conn.rollback()
-            except psycopg.Error:
-                conn.close()
-
-
 def converge(
-    ctx: StepContext, env: Env, watch: db.Conn, target: Target, plan: Plan, what: str
+    ctx: StepContext, env: Env, watch: db.Conn, goal: RlsGoal, design: RlsDesign, what: str
 ) -> tuple[TxResult | None, list[Check], list[str]]:
-    """Bring our part of the catalog to the target in one short-lock transaction, verified inside it."""
-    changes = changes_towards(read_state(watch), target, plan)
+    """Bring our part of the catalog to the goal in one short-lock transaction, verified inside it."""
+    changes = changes_towards(read_catalog(watch), goal, design)
     tx = None
     if not changes.empty:
         tx = in_transaction(
             ctx,
             env,
             watch,
-            changes.tables,
-            lambda conn: change_statements(conn, changes_towards(read_state(conn), target, plan)),
-            lambda conn: target_checks(conn, target, plan, what),
+            lock_statement(watch, changes.tables),
+            lambda conn: change_statements(conn, changes_towards(read_catalog(conn), goal, design)),
+            lambda conn: goal_checks(conn, goal, design, what),
         )
         if not tx.committed:
             return (
@@ -213,58 +80,46 @@ def converge(
                 [*tx.checks, check(f"{what} restored", "committed", tx.error or "rolled back", passed=False)],
                 [],
             )
-    return tx, target_checks(watch, target, plan, what), changes.lines()
+    return tx, goal_checks(watch, goal, design, what), changes.lines()
 
 
 # -- the step ------------------------------------------------------------------------------------------------
 
 
-def _env(ctx: StepContext) -> Env:
-    return cast(Env, ctx.environment)
-
-
-def rls_ticket(env: Env) -> str:
-    ticket = ticket_for("apply_rls", env)
-    assert ticket is not None
-    return ticket.id
-
-
-def snapshot_target(state: State, baseline: Mapping[str, Any], plan: Plan) -> Target:
+def snapshot_goal(state: RlsCatalog, baseline: Baseline, design: RlsDesign) -> RlsGoal:
     """The state before this tool's work, to restore after a failed test: the current flags and
     pre-existing policies, except that leftovers of an earlier interrupted attempt (our own policies
     the preflight baseline did not have) are not part of it: their tables take the baseline's flag."""
-    base_policies = baseline.get("policies") or []
-    base_own = [p for p in base_policies if ours(p)]
+    base_own = [p for p in baseline.policies if ours(p)]
     leftovers = {p["table"] for p in state.own_policies() if p not in base_own}
-    base_flags = baseline.get("rls_flags") or {}
-    flags = {t: dict(base_flags.get(t, f)) if t in leftovers else dict(f) for t, f in state.flags.items()}
-    base_functions = [f for f in baseline.get("functions") or [] if f["name"] in plan.functions]
-    return Target(flags=flags, policies=state.other_policies() + base_own, functions=base_functions)
+    flags = {t: baseline.rls_flags.get(t, f) if t in leftovers else f for t, f in state.flags.items()}
+    base_functions = [f for f in baseline.functions if f["name"] in design.functions]
+    return RlsGoal(flags=flags, policies=state.other_policies() + base_own, functions=base_functions)
 
 
-def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
-    env = _env(ctx)
-    plan = load_plan()
+def _enabled(conn: db.Conn) -> int:
+    return sum(1 for f in catalog.rls_flags(conn).values() if f["enabled"])
+
+
+def apply_rls(ctx: StepContext, args: ApplyRlsArgs) -> StepOutcome[ApplyRlsFields]:
+    env = args.environment
+    design = load_design()
     baseline = ctx.baseline(env)
     watch = ctx.connect(env, autocommit=True)
-    state = read_state(watch)
-    missing, invalid_own = missing_indexes(watch, plan)
+    state = read_catalog(watch)
+    missing, invalid_own = missing_indexes(watch, design)
     preexisting = state.other_policies()
     # A helper of ours in the baseline is only acceptable when an earlier run of this tool left it
     # (its policies are there too); otherwise it is someone else's function that ours would replace.
-    clashing = [f["name"] for f in baseline.get("functions") or [] if f["name"] in plan.functions]
-    earlier_run = any(ours(p) for p in baseline.get("policies") or [])
+    clashing = [f["name"] for f in baseline.functions if f["name"] in design.functions]
+    earlier_run = any(ours(p) for p in baseline.policies)
     pre_checks = [
         check(
             "every menuca_v3 table has policies in sql/apply_rls",
             [],
-            sorted(set(state.tables) - set(plan.tables)),
+            sorted(set(state.tables) - set(design.tables)),
         ),
-        check(
-            "policy files only name existing tables",
-            [],
-            sorted(set(plan.tables) - set(state.tables)),
-        ),
+        check("policy files only name existing tables", [], sorted(set(design.tables) - set(state.tables))),
         check(
             "no helper function of that name existed before the run",
             [],
@@ -272,21 +127,21 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             passed=not clashing or earlier_run,
         ),
     ]
-    fields: dict[str, Any] = {
-        "tables_total": len(state.tables),
-        "tables_enabled": sum(1 for f in state.flags.values() if f["enabled"]),
-        "policies_preexisting": [f"{p['table']}.{p['name']}" for p in preexisting],
-        "helper_functions": [f"menuca_v3.{name}()" for name in plan.functions],
-    }
+    fields = ApplyRlsFields(
+        tables_total=len(state.tables),
+        tables_enabled=sum(1 for f in state.flags.values() if f["enabled"]),
+        policies_preexisting=[f"{p['table']}.{p['name']}" for p in preexisting],
+        helper_functions=[f"menuca_v3.{name}()" for name in design.functions],
+    )
     if ctx.dry_run:
-        steps = _plan_statements(watch, plan, state, missing, invalid_own)
+        fields.tests_total = len(rls_matrix.load_tests())
         return StepOutcome(
             checks=pre_checks,
             summary=f"Dry run: {len(missing)} backing index build(s), then one transaction enabling RLS on "
-            f"{len(plan.tables)} tables with {len(plan.policies)} policies and {len(plan.functions)} helper "
+            f"{len(design.tables)} tables with {len(design.policies)} policies and {len(design.functions)} helper "
             f"functions, then {len(rls_matrix.load_tests())} RLS tests; nothing was changed.",
-            fields={**fields, "policies_created": [], "tests_total": len(rls_matrix.load_tests())},
-            plan=steps,
+            fields=fields,
+            plan=_plan_statements(watch, design, state, missing, invalid_own),
         )
     if not all(c.passed for c in pre_checks):
         return StepOutcome(
@@ -296,22 +151,18 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             + ". Nothing was changed; fix the SQL files or the schema, then call apply_rls again.",
             fields=fields,
         )
-    snapshot = snapshot_target(state, baseline, plan)
-    record: dict[str, Any] = {
-        "snapshot": {
-            "rls_flags": snapshot.flags,
-            "policies": snapshot.policies,
-            "functions": snapshot.functions,
-        },
-        "indexes_built": [],
-    }
+    snapshot = snapshot_goal(state, baseline, design)
+    record = ApplyRlsRecord(
+        snapshot=RlsSnapshot(
+            rls_flags=snapshot.flags, policies=snapshot.policies, functions=snapshot.functions
+        )
+    )
     checks = list(pre_checks)
     actions: list[str] = []
 
     ctx.progress(0, 4, f"building {len(missing)} backing index(es)")
     built, index_checks = _build_indexes(ctx, watch, missing, invalid_own)
-    record["indexes_built"] = built
-    fields["indexes_built"] = built
+    record.indexes_built = fields.indexes_built = built
     checks += index_checks
     actions += [f"built index {name} concurrently" for name in built]
     if not all(c.passed for c in index_checks):
@@ -329,13 +180,13 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         ctx,
         env,
         watch,
-        state.tables,
-        lambda conn: _apply_statements(conn, plan),
-        lambda conn: _verify_applied(conn, plan, state.tables, preexisting),
+        lock_statement(watch, state.tables),
+        lambda conn: _apply_statements(conn, design),
+        lambda conn: _verify_applied(conn, design, state.tables, preexisting),
         pause_point=PAUSE_POINT,
     )
-    fields["lock_retries"] = max(tx.attempts - 1, 0)
-    fields["blocking_sessions"] = tx.blockers
+    fields.lock_retries = max(tx.attempts - 1, 0)
+    fields.blocking_sessions = tx.blockers
     checks += tx.checks
     checks.append(
         check(
@@ -346,7 +197,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         )
     )
     if not tx.committed:
-        fields["tables_enabled"] = sum(1 for f in catalog.rls_flags(watch).values() if f["enabled"])
+        fields.tables_enabled = _enabled(watch)
         blocked = f" Blocking sessions: {'; '.join(tx.blockers[-3:])}." if tx.blockers else ""
         return StepOutcome(
             checks=checks,
@@ -356,34 +207,30 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             record=record,
             actions=actions,
         )
-    created = [f"{p.table}.{p.name}" for p in plan.policies]
-    fields["policies_created"] = created
+    created = [f"{p.table}.{p.name}" for p in design.policies]
+    fields.policies_created = created
     actions.append(
-        f"one transaction: RLS enabled on {len(plan.tables)} tables, {len(created)} policies and "
-        f"{len(plan.functions)} helper functions created (attempt {tx.attempts})"
+        f"one transaction: RLS enabled on {len(design.tables)} tables, {len(created)} policies and "
+        f"{len(design.functions)} helper functions created (attempt {tx.attempts})"
     )
 
     ctx.progress(2, 4, f"running {len(rls_matrix.load_tests())} RLS tests as anon and authenticated")
     matrix_checks, report = _run_matrix(ctx, env)
     checks += matrix_checks
     if report is not None:
-        fields.update(
-            tests=[t.model_dump() for t in report.tests],
-            tests_passed=report.passed,
-            tests_total=len(report.tests),
-        )
-    after = read_state(watch)
+        fields.tests = list(report.tests)
+        fields.tests_passed = report.passed
+        fields.tests_total = len(report.tests)
+    after = read_catalog(watch)
     if all(c.passed for c in checks):
-        fields["tables_enabled"] = sum(1 for f in after.flags.values() if f["enabled"])
-        record.update(
-            rls_flags_after=after.flags,
-            policies_after=after.own_policies(),
-            functions_after=after.own_functions(plan),
-        )
+        fields.tables_enabled = sum(1 for f in after.flags.values() if f["enabled"])
+        record.rls_flags_after = after.flags
+        record.policies_after = after.own_policies()
+        record.functions_after = after.own_functions(design)
         ctx.progress(4, 4, "done")
         return StepOutcome(
             checks=checks,
-            summary=f"RLS is on for all {len(plan.tables)} menuca_v3 tables with {len(created)} policies; "
+            summary=f"RLS is on for all {len(design.tables)} menuca_v3 tables with {len(created)} policies; "
             f"{report.passed if report else 0} of {len(report.tests) if report else 0} RLS tests passed as anon "
             "and authenticated and every row is unchanged. Next: fix_combos.",
             fields=fields,
@@ -392,24 +239,29 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         )
 
     ctx.progress(3, 4, "a test failed: restoring the snapshot")
-    _, restore_checks, restored = converge(ctx, env, watch, snapshot, plan, "snapshot")
+    _, restore_checks, restored = converge(ctx, env, watch, snapshot, design, "snapshot")
     checks += restore_checks
-    fields["snapshot_restored"] = record["snapshot_restored"] = all(c.passed for c in restore_checks)
-    fields["tables_enabled"] = sum(1 for f in catalog.rls_flags(watch).values() if f["enabled"])
+    fields.snapshot_restored = record.snapshot_restored = all(c.passed for c in restore_checks)
+    fields.tables_enabled = _enabled(watch)
     actions += restored
     failing = [t.name for t in report.failed] if report else []
     named = f" Failing tests: {'; '.join(failing[:8])}{' …' if len(failing) > 8 else ''}." if failing else ""
+    restored_text = (
+        " and the snapshot was restored"
+        if fields.snapshot_restored
+        else "; restoring the snapshot ALSO FAILED (see checks)"
+    )
     return StepOutcome(
         checks=checks,
-        summary=f"RLS verification failed after commit{' and the snapshot was restored' if fields['snapshot_restored'] else '; restoring the snapshot ALSO FAILED (see checks)'}."
-        f"{named} Fix the policies in sql/apply_rls, then call apply_rls again.",
+        summary=f"RLS verification failed after commit{restored_text}.{named} Fix the policies in sql/apply_rls, "
+        "then call apply_rls again.",
         fields=fields,
         record=record,
         actions=actions,
     )
 
 
-def _apply_statements(conn: db.Conn, plan: Plan) -> list[str]:
+def _apply_statements(conn: db.Conn, design: RlsDesign) -> list[str]:
     """Inside the transaction, after the locks: drop our own policies left by an earlier attempt
     (never anyone else's), then functions and every table's ENABLE and policies from the files."""
     leftovers = [p for p in catalog.policies(conn) if ours(p)]
@@ -422,15 +274,15 @@ def _apply_statements(conn: db.Conn, plan: Plan) -> list[str]:
         if leftovers
         else []
     )
-    return [*drops, *plan.function_statements, *plan.policy_statements]
+    return [*drops, *design.function_statements, *design.policy_statements]
 
 
 def _verify_applied(
-    conn: db.Conn, plan: Plan, tables: list[str], preexisting: list[dict[str, Any]]
+    conn: db.Conn, design: RlsDesign, tables: list[str], preexisting: list[PolicyRow]
 ) -> list[Check]:
-    state = read_state(conn)
+    state = read_catalog(conn)
     got = {PolicySpec.from_catalog(p) for p in state.own_policies()}
-    want = set(plan.policies)
+    want = set(design.policies)
     unexpected = sorted(f"{p.table}.{p.name}" for p in got - want)
     missing = sorted(f"{p.table}.{p.name}" for p in want - got)
     with_policies = {p["table"] for p in state.policies}
@@ -443,7 +295,7 @@ def _verify_applied(
         check(
             "every menuca_v3 table has RLS enabled",
             [],
-            sorted(t for t in tables if not state.flags.get(t, {}).get("enabled")),
+            sorted(t for t in tables if not (flag := state.flags.get(t)) or not flag["enabled"]),
         ),
         check("every menuca_v3 table has at least one policy", [], sorted(set(tables) - with_policies)),
         check(
@@ -454,8 +306,8 @@ def _verify_applied(
         ),
         check(
             "helper functions present",
-            sorted(plan.functions),
-            sorted(f["name"] for f in state.own_functions(plan)),
+            sorted(design.functions),
+            sorted(f["name"] for f in state.own_functions(design)),
         ),
     ]
 
@@ -472,11 +324,11 @@ def _build_indexes(
     try:
         for statement in generated(conn, "drop_indexes", {"names": invalid_own}) if invalid_own else []:
             ctx.checkpoint()
-            conn.execute(_sql(statement))
+            conn.execute(trusted_sql(statement))
         for index in missing:
             ctx.checkpoint()
             try:
-                conn.execute(_sql(index.statement))
+                conn.execute(trusted_sql(index.statement))
             except psycopg.Error as exc:
                 failed.append(f"{index.name}: {exc.sqlstate} {exc.diag.message_primary}")
                 continue
@@ -485,14 +337,10 @@ def _build_indexes(
         db.query_all(conn, db.sql_file("apply_rls/build_profile.sql"), {"lock_timeout": "0"})
     rows = db.query_all(conn, db.sql_file("apply_rls/index_columns.sql"))
     invalid = sorted(r["name"] for r in rows if r["name"] in built and not r["valid"])
-    still, _ = missing_indexes(conn, load_plan())
+    still, _ = missing_indexes(conn, load_design())
     return built, [
         check("backing index builds succeeded", [], failed + invalid),
-        check(
-            "every policy column is backed by a valid index",
-            [],
-            [f"{i.table}.{i.column}" for i in still],
-        ),
+        check("every policy column is backed by a valid index", [], [f"{i.table}.{i.column}" for i in still]),
     ]
 
 
@@ -512,26 +360,24 @@ def _run_matrix(ctx: StepContext, env: Env) -> tuple[list[Check], rls_matrix.Mat
             passed=total > 0 and not failed,
         ),
         check(
-            "every row unchanged after the tests (md5 of every menuca_v3 table)",
-            [],
-            report.changed_tables,
+            "every row unchanged after the tests (md5 of every menuca_v3 table)", [], report.changed_tables
         ),
         check("no sequence advanced by the tests", [], report.advanced_sequences),
     ], report
 
 
 def _plan_statements(
-    conn: db.Conn, plan: Plan, state: State, missing: list[BackingIndex], invalid_own: list[str]
+    conn: db.Conn, design: RlsDesign, state: RlsCatalog, missing: list[BackingIndex], invalid_own: list[str]
 ) -> list[PlannedStatement]:
     steps: list[PlannedStatement] = []
 
-    def add(statement: str, mode: str, note: str | None = None) -> None:
+    def add(statement: str, mode: TransactionMode, note: str | None = None) -> None:
         in_tx = mode == "transaction"
         steps.append(
             PlannedStatement(
                 order=len(steps) + 1,
                 statement=statement,
-                transaction="transaction" if in_tx else "autocommit",
+                transaction=mode,
                 lock_timeout=lock_timeout() if in_tx else BUILD_LOCK_TIMEOUT,
                 statement_timeout=STATEMENT_TIMEOUT if in_tx else "0",
                 note=note,
@@ -547,9 +393,14 @@ def _plan_statements(
             f"backs the policy column {index.table}.{index.column}; checked valid after",
         )
     add(
-        f"SET LOCAL lock_timeout = '{lock_timeout()}'; SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'",
+        db.render(
+            conn,
+            db.sql_file("apply_rls/lock_profile.sql"),
+            {"lock_timeout": lock_timeout(), "statement_timeout": STATEMENT_TIMEOUT},
+        ),
         "transaction",
-        f"BEGIN; via set_config(…, true). A lock timeout rolls back and retries, {LOCK_ATTEMPTS} attempts at most",
+        f"BEGIN; then this, for the transaction only. A lock timeout rolls back and retries, {LOCK_ATTEMPTS} "
+        "attempts at most",
     )
     lock = lock_statement(conn, state.tables)
     if lock:
@@ -567,9 +418,9 @@ def _plan_statements(
             {"tables": [p["table"] for p in leftovers], "names": [p["name"] for p in leftovers]},
         ):
             add(statement, "transaction", "own policy left by an earlier attempt (recreated below)")
-    for statement in plan.function_statements:
+    for statement in design.function_statements:
         add(statement, "transaction")
-    for statement in plan.policy_statements:
+    for statement in design.policy_statements:
         add(statement, "transaction")
     add(
         "-- verify: policy set equals the plan; every table RLS-enabled with a policy; pre-existing "
@@ -590,21 +441,20 @@ def _plan_statements(
 # -- rollback scope "rls" ------------------------------------------------------------------------------------
 
 
-def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+def rollback_rls(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFields]:
     """Put back exactly the preflight baseline's RLS flags, policies and (absence of) helper functions,
     and drop the backing indexes this run built; pre-existing policies and RLS are left as they were."""
-    env = _env(ctx)
-    plan = load_plan()
+    env = args.environment
+    design = load_design()
     baseline = ctx.baseline(env)
-    target = Target(
-        flags={t: dict(f) for t, f in (baseline.get("rls_flags") or {}).items()},
-        policies=list(baseline.get("policies") or []),
-        functions=[f for f in baseline.get("functions") or [] if f["name"] in plan.functions],
+    goal = RlsGoal(
+        flags=dict(baseline.rls_flags),
+        policies=list(baseline.policies),
+        functions=[f for f in baseline.functions if f["name"] in design.functions],
     )
     watch = ctx.connect(env, autocommit=True)
-    state = read_state(watch)
-    changes = changes_towards(state, target, plan)
-    to_drop = _indexes_to_drop(ctx, watch, env, baseline, plan)
+    changes = changes_towards(read_catalog(watch), goal, design)
+    to_drop = _indexes_to_drop(ctx, watch, env, baseline, design)
     if ctx.dry_run:
         steps: list[PlannedStatement] = []
         if not changes.empty:
@@ -632,18 +482,18 @@ def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             checks=[],
             summary=f"Dry run: {len(changes.lines())} change(s) to RLS ({'; '.join(changes.lines()) or 'none'}) and "
             f"{len(to_drop)} backing index(es) to drop would return {env} to its preflight baseline; nothing was changed.",
-            fields={"restored": []},
+            fields=RollbackFields(scope=args.scope),
             plan=steps,
         )
     ctx.progress(0, 2, "restoring the preflight RLS flags and policies")
-    tx, checks, restored = converge(ctx, env, watch, target, plan, "preflight baseline")
+    tx, checks, restored = converge(ctx, env, watch, goal, design, "preflight baseline")
     if tx is not None and not tx.committed:
         blocked = f" Blocking sessions: {'; '.join(tx.blockers[-3:])}." if tx.blockers else ""
         return StepOutcome(
             checks=checks,
             summary=f"The RLS rollback transaction was rolled back ({tx.error}); nothing changed.{blocked} "
             "Resolve the cause, then call rollback again.",
-            fields={"restored": []},
+            fields=RollbackFields(scope=args.scope),
         )
     ctx.progress(1, 2, f"dropping {len(to_drop)} backing index(es)")
     dropped, drop_errors = _drop_indexes(ctx, watch, to_drop)
@@ -661,21 +511,26 @@ def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             else "The RLS rollback did not reach the preflight baseline: "
             + "; ".join(f"{c.name} ({c.actual})" for c in checks if not c.passed)
         ),
-        fields={"restored": restored or ["nothing to restore: RLS already equals the preflight baseline"]},
+        fields=RollbackFields(
+            scope=args.scope,
+            restored=restored or ["nothing to restore: RLS already equals the preflight baseline"],
+        ),
         actions=restored,
     )
 
 
 def _indexes_to_drop(
-    ctx: StepContext, conn: db.Conn, env: Env, baseline: Mapping[str, Any], plan: Plan
+    ctx: StepContext, conn: db.Conn, env: Env, baseline: Baseline, design: RlsDesign
 ) -> list[str]:
     """Backing indexes this run built: named by our file or journaled as built, present now, and
     absent from the preflight baseline (an index that was there before the run is never dropped)."""
-    before = {i["name"] for i in baseline.get("indexes") or []}
+    before = {i["name"] for i in baseline.indexes}
     journaled = {
-        name for record in ctx.records(rls_ticket(env)) for name in record.get("indexes_built") or []
+        name
+        for record in ctx.records(ApplyRlsRecord, ticket_of("apply_rls", env).id)
+        for name in record.indexes_built
     }
-    candidates = {i.name for i in plan.indexes} | journaled
+    candidates = {i.name for i in design.indexes} | journaled
     present = set(catalog.index_definitions(conn))
     return sorted((candidates & present) - before)
 
@@ -690,15 +545,10 @@ def _drop_indexes(ctx: StepContext, conn: db.Conn, names: list[str]) -> tuple[li
         for name, statement in zip(names, generated(conn, "drop_indexes", {"names": names}), strict=True):
             ctx.checkpoint()
             try:
-                conn.execute(_sql(statement))
+                conn.execute(trusted_sql(statement))
                 dropped.append(name)
             except psycopg.Error as exc:
                 failures.append(f"{name}: {exc.sqlstate} {exc.diag.message_primary}")
     finally:
         db.query_all(conn, db.sql_file("apply_rls/build_profile.sql"), {"lock_timeout": "0"})
     return dropped, failures
-
-
-def _sql(text: str) -> sql.SQL:
-    """A statement from a shipped sql/ file, or written by PostgreSQL's format() from one (trusted)."""
-    return sql.SQL(cast(LiteralString, text))  # type: ignore[redundant-cast]

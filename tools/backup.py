@@ -9,7 +9,6 @@ import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -18,10 +17,11 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from server import db
 from server.pgbin import find_client
 from server.proc import run_child
-from server.runbook import Env
+from server.runbook import BACKUP_TICKET, Env
 from tools.lib import catalog
-from tools.results import Check, PlannedStatement, StepOutcome, check
-from tools.step import StepContext, StepInterrupted
+from tools.records import BackupRecord, CatalogSnapshot
+from tools.results import BackupArgs, BackupFields, Check, PlannedStatement, TransactionMode
+from tools.step import StepContext, StepInterrupted, StepOutcome, check
 
 SQL_FILES = ("common/row_counts.sql", "common/indexes.sql", "backup/scratch_standins.sql")
 SCHEMAS = ("menuca_v3", "staging")
@@ -41,8 +41,8 @@ def dump_command(pg_dump: Path, conninfo: str, path: Path, snapshot: str | None)
     return [*cmd, f"--file={path}", f"--dbname={conninfo}"]
 
 
-def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
-    env: Env = ctx.environment  # type: ignore[assignment]  # backup always has a single environment
+def backup(ctx: StepContext, args: BackupArgs) -> StepOutcome[BackupFields]:
+    env = args.environment
     conninfo, child_env = db.client_invocation(ctx.dsn(env), ctx.run_id)
     stamp = datetime.now(UTC).strftime("%H%M%S")
     backup_id = f"{env}-{ctx.run_id}-{stamp}-{secrets.token_hex(2)}"
@@ -56,7 +56,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     pg_dump = find_client("pg_dump", major)
     pg_restore = find_client("pg_restore", major)
     if ctx.dry_run:
-        return _plan(pg_dump, pg_restore, conninfo, path, backup_id)
+        return _plan(pg_dump, pg_restore, ctx.backups_dir() / "<backup_id>.dump")
 
     # Count rows in the very snapshot the dump reads, so the counts describe the archive exactly.
     snap_conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -71,13 +71,16 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     policies = catalog.policies(snap_conn)
     functions = catalog.functions(snap_conn)
     tables = len(counts)
-    snapshot_record = {
-        "schemas": list(SCHEMAS),
-        "indexes": [{k: i[k] for k in ("name", "table", "definition", "valid")} for i in indexes],
-        "rls_flags": flags,
-        "policies": policies,
-        "functions": functions,
-    }
+    snapshot = CatalogSnapshot(
+        schemas=list(SCHEMAS),
+        indexes=[
+            {"name": i["name"], "table": i["table"], "definition": i["definition"], "valid": i["valid"]}
+            for i in indexes
+        ],
+        rls_flags=flags,
+        policies=policies,
+        functions=functions,
+    )
     dumped = 0
 
     def on_dump_line(line: str) -> None:
@@ -106,13 +109,11 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
                 check("pg_dump error", "", _errors(result.stderr), passed=False),
             ],
             summary=f"pg_dump failed: {_errors(result.stderr)[:200]}. Fix the cause and call backup again.",
-            fields={"backup_id": backup_id, "path": str(path)},
+            fields=BackupFields(backup_id=backup_id, path=str(path)),
         )
     os.chmod(path, 0o600)
     try:
-        return _verify(
-            ctx, env, path, pg_restore, child_env, conninfo, counts, tables, backup_id, snapshot_record
-        )
+        return _verify(ctx, env, path, pg_restore, child_env, conninfo, counts, backup_id, snapshot)
     except BaseException:
         path.unlink(missing_ok=True)  # an archive that was not verified is never left behind
         raise
@@ -126,10 +127,10 @@ def _verify(
     child_env: dict[str, str],
     conninfo: str,
     counts: dict[str, int],
-    tables: int,
     backup_id: str,
-    snapshot_record: dict[str, Any],
-) -> StepOutcome:
+    snapshot: CatalogSnapshot,
+) -> StepOutcome[BackupFields]:
+    tables = len(counts)
     checks: list[Check] = [check("pg_dump exit code", 0, 0)]
     ctx.pause("backup:after_dump")
     size = path.stat().st_size
@@ -167,16 +168,16 @@ def _verify(
         verification.append(note)
     verified = all(c.passed for c in checks)
     ctx.progress(tables + 2, tables + 2, "backup verified" if verified else "backup NOT verified")
-    fields = {
-        "backup_id": backup_id,
-        "path": str(path),
-        "bytes": size,
-        "sha256": digest,
-        "row_counts": counts,
-        "verified": verified,
-        "verification": verification,
-    }
-    record = {**fields, **snapshot_record}
+    fields = BackupFields(
+        backup_id=backup_id,
+        path=str(path),
+        bytes=size,
+        sha256=digest,
+        row_counts=counts,
+        verified=verified,
+        verification=verification,
+    )
+    record = BackupRecord(**fields.model_dump(), **snapshot.model_dump())
     summary = (
         f"Backup {backup_id} written ({size:,} bytes, {sum(counts.values()):,} rows in {tables} tables) and "
         f"verified ({'; '.join(verification)})."
@@ -265,8 +266,8 @@ def _scratch_restore(
             )
 
 
-def _plan(pg_dump: Path, pg_restore: Path, conninfo: str, path: Path, backup_id: str) -> StepOutcome:
-    steps = [
+def _plan(pg_dump: Path, pg_restore: Path, path: Path) -> StepOutcome[BackupFields]:
+    steps: list[tuple[str, TransactionMode, str | None]] = [
         (
             "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT pg_export_snapshot(); "
             "exact row counts of every table in that snapshot",
@@ -284,20 +285,20 @@ def _plan(pg_dump: Path, pg_restore: Path, conninfo: str, path: Path, backup_id:
         ),
         (f"{pg_restore} --exit-on-error --file=/dev/null {path}", "external", "full read of the archive"),
         (
-            "CREATE DATABASE menuca_verify_<random>; pg_restore --exit-on-error --no-owner into it; compare row counts; "
+            "CREATE DATABASE menuca_verify_<scratch>; pg_restore --exit-on-error --no-owner into it; compare row counts; "
             "DROP DATABASE … WITH (FORCE)",
             "autocommit",
             "only where the role may create databases",
         ),
     ]
     plan = [
-        PlannedStatement(order=i, statement=text, transaction=mode, lock_timeout=None, note=note)  # type: ignore[arg-type]
+        PlannedStatement(order=i, statement=text, transaction=mode, lock_timeout=None, note=note)
         for i, (text, mode, note) in enumerate(steps, start=1)
     ]
     return StepOutcome(
         checks=[check("pg_dump and pg_restore found", True, True)],
         summary=f"Dry run: backup would write {path} and verify it; nothing was changed.",
-        fields={"backup_id": backup_id, "path": str(path)},
+        fields=BackupFields(backup_id="<backup_id>", path=str(path)),
         plan=plan,
     )
 
@@ -306,10 +307,10 @@ def _remove_unverified(ctx: StepContext, env: Env) -> None:
     """This run's archives and restore scripts of attempts that never finished (a killed server) are
     removed: only verified backups stay on disk (they hold personal data). Other runs' files are theirs."""
     kept = {
-        record.get("path")
-        for ticket in ("01", "06")
-        for record in ctx.records(ticket)
-        if record.get("verified")
+        record.path
+        for ticket in BACKUP_TICKET.values()
+        for record in ctx.records(BackupRecord, ticket)
+        if record.verified
     }
     for leftover in ctx.backups_dir().glob(f"{env}-{ctx.run_id}-*"):
         if str(leftover) not in kept:

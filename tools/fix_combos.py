@@ -1,10 +1,11 @@
 """Tickets 04 and 09: repair orphaned combo groups from the V1 source junction in one transaction whose
-gate is checked before COMMIT; a repair that misses the gate is rolled back, never half-committed."""
+gate is checked before COMMIT; a repair that misses the gate is rolled back, never half-committed.
+Its undo, rollback scope "combos", deletes exactly the rows of this run's batches."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Any, cast
+from dataclasses import dataclass
 
 import psycopg
 from psycopg import sql
@@ -12,9 +13,19 @@ from psycopg import sql
 from server import db
 from server.runbook import Env
 from tools.lib import catalog
-from tools.results import Check, Coverage, PlannedStatement, StepOutcome, check
-from tools.step import StepContext
-from tools.validate import ORPHAN_GATE, gate_checks
+from tools.lib.gates import ORPHAN_GATE, Integrity, band, gate_checks, integrity
+from tools.records import FixCombosRecord, OrphanCounts
+from tools.results import (
+    Check,
+    Coverage,
+    FixCombosArgs,
+    FixCombosFields,
+    OrphanRates,
+    PlannedStatement,
+    RollbackArgs,
+    RollbackFields,
+)
+from tools.step import StepContext, StepOutcome, check
 
 SQL_FILES = (
     "fix_combos/bookkeeping.sql",
@@ -37,20 +48,28 @@ SQL_FILES = (
     "common/combo_checksums.sql",
 )
 LOCK_RETRIES = 3
+# The statements of the repair transaction, in order, as a dry run shows them.
+REPAIR_FILES = (
+    ("fix_combos/lock.sql", "SHARE ROW EXCLUSIVE on combo_items, short lock_timeout"),
+    ("fix_combos/bookkeeping.sql", "our own schema menuca_migrate (batches and their rows)"),
+    ("fix_combos/source_map.sql", "temporary view: how each source row maps"),
+    ("fix_combos/start_batch.sql", "the batch <batch_id>"),
+    ("fix_combos/backfill_dishes.sql", "inactive dishes for the backfillable ids"),
+    ("fix_combos/insert_items.sql", "one item per new (group, dish) pair"),
+    ("fix_combos/finish_batch.sql", "totals"),
+    ("common/orphan_rates.sql", "the gate: source-backed orphan rate < 5 %, integrity; COMMIT only if met"),
+)
 
 
-def band(rate: float) -> str:
-    """The bands fixed before the run (MENUCA_FACTS.md): < 1 % excellent, < 5 % pass, < 20 % warning."""
-    return (
-        "excellent" if rate < 0.01 else "pass" if rate < ORPHAN_GATE else "warning" if rate < 0.20 else "fail"
-    )
+def _rates(rates: OrphanCounts) -> OrphanRates:
+    return OrphanRates(naive=rates["naive"], source_backed=rates["source_backed"])
 
 
-def _coverage(conn: db.Conn, backfill: bool) -> tuple[Coverage, dict[str, Any]]:
+def _coverage(conn: db.Conn, backfill: bool) -> Coverage:
     row = db.query_one(conn, db.sql_file("fix_combos/coverage.sql"))
     assert row is not None
     backfillable = int(row["backfillable_rows"])
-    coverage = Coverage(
+    return Coverage(
         source_rows=int(row["source_rows"]),
         mapped_rows=int(row["mapped_rows"]) + (backfillable if backfill else 0),
         unmapped_group_missing=int(row["group_missing_rows"]),
@@ -61,11 +80,6 @@ def _coverage(conn: db.Conn, backfill: bool) -> tuple[Coverage, dict[str, Any]]:
         dishes_ambiguous=int(row["ambiguous_dishes"]),
         dishes_nowhere=int(row["nowhere_dishes"]),
     )
-    return coverage, row
-
-
-def _rates(rates: dict[str, Any]) -> dict[str, float]:
-    return {"naive": rates["naive"], "source_backed": rates["source_backed"]}
 
 
 def _advice(coverage: Coverage, backfill: bool, after: float) -> str:
@@ -82,18 +96,43 @@ def _advice(coverage: Coverage, backfill: bool, after: float) -> str:
     )
 
 
-def _attempt(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
-    env = cast(Env, ctx.environment)
-    backfill = bool(args.get("backfill_missing_dishes"))
+def fix_combos(ctx: StepContext, args: FixCombosArgs) -> StepOutcome[FixCombosFields]:
+    """The repair; a missed gate (its transaction already rolled back) becomes a FAIL with advice."""
+    env, backfill = args.environment, args.backfill_missing_dishes
     batch_id = f"combos-{env}-{ctx.run_id}-{secrets.token_hex(3)}"
     conn = ctx.connect(env)
     if ctx.dry_run:
-        return _dry_run(conn, backfill, batch_id)
+        return _dry_run(conn, backfill)
+    try:
+        return _repair_with_retries(ctx, conn, env, backfill, batch_id)
+    except _GateMissed as missed:
+        rate = missed.fields.orphan_rate_before.source_backed if missed.fields.orphan_rate_before else 0.0
+        fields = missed.fields.model_copy(
+            update={
+                "committed": False,
+                "items_inserted": 0,
+                "dishes_backfilled": 0,
+                "orphan_rate_after": missed.fields.orphan_rate_before,
+            }
+        )
+        return StepOutcome(
+            checks=missed.checks,
+            summary=f"The repair missed its gate and was ROLLED BACK, so the database is unchanged (source-backed "
+            f"orphan rate would have gone {rate:.4f} → {missed.after:.4f}, band {band(missed.after)}). "
+            + _advice(missed.coverage, backfill, missed.after)
+            + ".",
+            fields=fields,
+            actions=[*missed.actions, "gate missed: transaction rolled back, nothing committed"],
+        )
 
+
+def _repair_with_retries(
+    ctx: StepContext, conn: db.Conn, env: Env, backfill: bool, batch_id: str
+) -> StepOutcome[FixCombosFields]:
     last: psycopg.errors.LockNotAvailable | None = None
     for _ in range(LOCK_RETRIES):
         try:
-            return _repair(ctx, conn, env, backfill, batch_id)
+            return _repair(ctx, conn, backfill, batch_id)
         except psycopg.errors.LockNotAvailable as exc:
             conn.rollback()
             last = exc
@@ -113,11 +152,11 @@ def _attempt(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         ],
         summary="fix_combos could not lock combo_items: other sessions are writing it "
         f"({'; '.join(who) or 'they have finished since'}); nothing was changed. Call fix_combos again.",
-        fields={"batch_id": batch_id},
+        fields=FixCombosFields(batch_id=batch_id),
     )
 
 
-def _repair(ctx: StepContext, conn: db.Conn, env: Env, backfill: bool, batch_id: str) -> StepOutcome:
+def _repair(ctx: StepContext, conn: db.Conn, backfill: bool, batch_id: str) -> StepOutcome[FixCombosFields]:
     phases = 6
     with conn.transaction():
         ctx.progress(1, phases, "locking combo_items (SHARE ROW EXCLUSIVE) and measuring before")
@@ -125,7 +164,7 @@ def _repair(ctx: StepContext, conn: db.Conn, env: Env, backfill: bool, batch_id:
         conn.execute(db.sql_file("fix_combos/bookkeeping.sql"))
         conn.execute(db.sql_file("fix_combos/source_map.sql"))
         before = catalog.orphan_rates(conn)
-        coverage, _ = _coverage(conn, backfill)
+        coverage = _coverage(conn, backfill)
         db.query_all(
             conn,
             db.sql_file("fix_combos/start_batch.sql"),
@@ -142,20 +181,17 @@ def _repair(ctx: StepContext, conn: db.Conn, env: Env, backfill: bool, batch_id:
         assert totals is not None
         ctx.progress(4, phases, "measuring after and checking the gate")
         after = catalog.orphan_rates(conn)
-        integrity = db.query_one(conn, db.sql_file("common/combo_integrity.sql"))
-        assert integrity is not None
-        checks = _gate_checks(before, after, integrity)
-        passed = all(c.passed for c in checks)
-        fields = {
-            "orphan_rate_before": _rates(before),
-            "orphan_rate_after": _rates(after),
-            "items_inserted": int(totals["items_inserted"]),
-            "dishes_backfilled": int(totals["dishes_backfilled"]),
-            "batch_id": batch_id,
-            "coverage": coverage,
-            "empty_shells": after["empty_shells"],
-            "band": band(after["source_backed"]),
-        }
+        checks = _gate_checks(before, after, integrity(conn))
+        fields = FixCombosFields(
+            orphan_rate_before=_rates(before),
+            orphan_rate_after=_rates(after),
+            items_inserted=int(totals["items_inserted"]),
+            dishes_backfilled=int(totals["dishes_backfilled"]),
+            batch_id=batch_id,
+            coverage=coverage,
+            empty_shells=after["empty_shells"],
+            band=band(after["source_backed"]),
+        )
         actions = [
             f"orphan rate naive {before['naive']} → {after['naive']}, source-backed {before['source_backed']} → "
             f"{after['source_backed']} ({after['orphaned']:,} empty groups, {after['empty_shells']:,} of them never "
@@ -166,9 +202,9 @@ def _repair(ctx: StepContext, conn: db.Conn, env: Env, backfill: bool, batch_id:
             f"dish ambiguous {coverage.unmapped_dish_ambiguous:,} ({coverage.dishes_ambiguous:,} ambiguous ids "
             "not guessed)",
         ]
-        if not passed:
+        if not all(c.passed for c in checks):
             ctx.progress(5, phases, "gate missed: rolling back")
-            raise _GateMissed(checks, fields, actions, coverage, backfill, after["source_backed"])
+            raise _GateMissed(checks, fields, actions, coverage, after["source_backed"])
         ctx.progress(5, phases, "gate met: committing")
         ctx.pause("fix_combos:before_commit")
         ctx.checkpoint()
@@ -180,36 +216,30 @@ def _repair(ctx: StepContext, conn: db.Conn, env: Env, backfill: bool, batch_id:
     ctx.progress(6, phases, "committed")
     return StepOutcome(
         checks=checks,
-        summary=f"Combo repair committed (batch {batch_id}): {fields['items_inserted']:,} items inserted, "
-        f"{fields['dishes_backfilled']:,} dishes backfilled; source-backed orphan rate {before['source_backed']:.4f} "
-        f"→ {after['source_backed']:.4f} ({fields['band']}), naive {before['naive']:.4f} → {after['naive']:.4f} "
+        summary=f"Combo repair committed (batch {batch_id}): {fields.items_inserted:,} items inserted, "
+        f"{fields.dishes_backfilled:,} dishes backfilled; source-backed orphan rate {before['source_backed']:.4f} "
+        f"→ {after['source_backed']:.4f} ({fields.band}), naive {before['naive']:.4f} → {after['naive']:.4f} "
         f"({after['empty_shells']:,} empty shells never had items in the source).",
-        fields={**fields, "committed": True},
-        record={"batch_id": batch_id, "backfill": backfill},
+        fields=fields.model_copy(update={"committed": True}),
+        record=FixCombosRecord(batch_id=batch_id, backfill=backfill),
         actions=actions,
     )
 
 
+@dataclass
 class _GateMissed(Exception):
     """Leaves the repair's transaction block so that everything in it is rolled back."""
 
-    def __init__(
-        self,
-        checks: list[Check],
-        fields: dict[str, Any],
-        actions: list[str],
-        coverage: Coverage,
-        backfill: bool,
-        after: float,
-    ) -> None:
-        super().__init__("gate missed")
-        self.checks, self.fields, self.actions = checks, fields, actions
-        self.coverage, self.backfill, self.after = coverage, backfill, after
+    checks: list[Check]
+    fields: FixCombosFields
+    actions: list[str]
+    coverage: Coverage
+    after: float
 
 
-def _gate_checks(before: dict[str, Any], after: dict[str, Any], integrity: dict[str, Any]) -> list[Check]:
+def _gate_checks(before: OrphanCounts, after: OrphanCounts, found: Integrity) -> list[Check]:
     return [
-        *gate_checks(after, integrity),
+        *gate_checks(after, found),
         check(
             "orphaned groups did not increase",
             f"<= {before['orphaned']}",
@@ -219,34 +249,11 @@ def _gate_checks(before: dict[str, Any], after: dict[str, Any], integrity: dict[
     ]
 
 
-def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
-    """The repair; a missed gate (its transaction already rolled back) becomes a FAIL with advice."""
-    try:
-        return _attempt(ctx, args)
-    except _GateMissed as missed:
-        rate = missed.fields["orphan_rate_before"]["source_backed"]
-        return StepOutcome(
-            checks=missed.checks,
-            summary=f"The repair missed its gate and was ROLLED BACK, so the database is unchanged (source-backed "
-            f"orphan rate would have gone {rate:.4f} → {missed.after:.4f}, band {band(missed.after)}). "
-            + _advice(missed.coverage, missed.backfill, missed.after)
-            + ".",
-            fields={
-                **missed.fields,
-                "committed": False,
-                "items_inserted": 0,
-                "dishes_backfilled": 0,
-                "orphan_rate_after": missed.fields["orphan_rate_before"],
-            },
-            actions=[*missed.actions, "gate missed: transaction rolled back, nothing committed"],
-        )
-
-
-def _dry_run(conn: db.Conn, backfill: bool, batch_id: str) -> StepOutcome:
+def _dry_run(conn: db.Conn, backfill: bool) -> StepOutcome[FixCombosFields]:
     with conn.transaction(force_rollback=True):
         conn.execute(db.sql_file("fix_combos/source_map.sql"))
         before = catalog.orphan_rates(conn)
-        coverage, _ = _coverage(conn, backfill)
+        coverage = _coverage(conn, backfill)
         expected = db.query_one(conn, db.sql_file("fix_combos/expected.sql"), {"backfill": backfill})
     assert expected is not None
     naive = round(expected["orphaned"] / expected["groups"], 6) if expected["groups"] else 0.0
@@ -256,21 +263,7 @@ def _dry_run(conn: db.Conn, backfill: bool, batch_id: str) -> StepOutcome:
         else 0.0
     )
     steps = [
-        ("fix_combos/lock.sql", "SHARE ROW EXCLUSIVE on combo_items, short lock_timeout"),
-        ("fix_combos/bookkeeping.sql", "our own schema menuca_migrate (batches and their rows)"),
-        ("fix_combos/source_map.sql", "temporary view: how each source row maps"),
-        ("fix_combos/start_batch.sql", f"batch {batch_id}"),
-        *(
-            [("fix_combos/backfill_dishes.sql", "inactive dishes for the backfillable ids")]
-            if backfill
-            else []
-        ),
-        ("fix_combos/insert_items.sql", "one item per new (group, dish) pair"),
-        ("fix_combos/finish_batch.sql", "totals"),
-        (
-            "common/orphan_rates.sql",
-            "the gate: source-backed orphan rate < 5 %, integrity; COMMIT only if met",
-        ),
+        (name, note) for name, note in REPAIR_FILES if backfill or name != "fix_combos/backfill_dishes.sql"
     ]
     passes = source < ORPHAN_GATE
     return StepOutcome(
@@ -281,15 +274,15 @@ def _dry_run(conn: db.Conn, backfill: bool, batch_id: str) -> StepOutcome:
         f"{source:.4f}: the gate would {'hold' if passes else 'FAIL and the repair would be rolled back'}"
         + ("" if passes else f" ({_advice(coverage, backfill, source)})")
         + ". Nothing was changed.",
-        fields={
-            "orphan_rate_before": _rates(before),
-            "orphan_rate_after": {"naive": naive, "source_backed": source},
-            "items_inserted": int(expected["items"]),
-            "dishes_backfilled": coverage.dishes_missing_backfillable if backfill else 0,
-            "batch_id": batch_id,
-            "coverage": coverage,
-            "band": band(source),
-        },
+        fields=FixCombosFields(
+            orphan_rate_before=_rates(before),
+            orphan_rate_after=OrphanRates(naive=naive, source_backed=source),
+            items_inserted=int(expected["items"]),
+            dishes_backfilled=coverage.dishes_missing_backfillable if backfill else 0,
+            batch_id="<batch_id>",
+            coverage=coverage,
+            band=band(source),
+        ),
         plan=[
             PlannedStatement(
                 order=i,
@@ -304,42 +297,36 @@ def _dry_run(conn: db.Conn, backfill: bool, batch_id: str) -> StepOutcome:
     )
 
 
-def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+def rollback_combos(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFields]:
     """rollback scope=combos: delete exactly the rows of this run's batches; rows that other rows now
     reference block it (reported, never cascaded); prove the baseline checksums are back."""
-    env = cast(Env, ctx.environment)
+    env = args.environment
     baseline = ctx.baseline(env)
     conn = ctx.connect(env)
     with conn.transaction():
-        if not catalog.schema_exists(conn, "menuca_migrate"):
-            rows: list[dict[str, Any]] = []
-        else:
-            rows = db.query_all(conn, db.sql_file("fix_combos/batch_rows.sql"), {"run_id": ctx.run_id})
+        rows = (
+            db.query_all(conn, db.sql_file("fix_combos/batch_rows.sql"), {"run_id": ctx.run_id})
+            if catalog.schema_exists(conn, "menuca_migrate")
+            else []
+        )
         items = [r["row_id"] for r in rows if r["table_name"] == "combo_items"]
         dishes = [r["row_id"] for r in rows if r["table_name"] == "dishes"]
         blockers = _references(conn, items, dishes)
         if ctx.dry_run or blockers:
-            checks = [check("rows referencing the batch (block the rollback)", [], blockers)]
             return StepOutcome(
-                checks=checks,
+                checks=[check("rows referencing the batch (block the rollback)", [], blockers)],
                 summary=(
                     f"Dry run: would delete {len(items):,} combo items and {len(dishes):,} backfilled dishes."
                     if not blockers
                     else f"The combo rollback did not run: {len(blockers)} kind(s) of rows now reference the batch "
                     f"({'; '.join(blockers)}). Nothing was deleted; remove or re-point them, then roll back."
                 ),
-                fields={"blocked_by_references": blockers},
+                fields=RollbackFields(scope=args.scope, blocked_by_references=blockers),
                 plan=[
-                    PlannedStatement(
-                        order=1,
-                        statement=db.sql_text("fix_combos/delete_batch_rows.sql").strip(),
-                        transaction="transaction",
-                    ),
-                    PlannedStatement(
-                        order=2,
-                        statement=db.sql_text("fix_combos/delete_batch_dishes.sql").strip(),
-                        transaction="transaction",
-                    ),
+                    PlannedStatement(order=i, statement=db.sql_text(name).strip(), transaction="transaction")
+                    for i, name in enumerate(
+                        ("fix_combos/delete_batch_rows.sql", "fix_combos/delete_batch_dishes.sql"), 1
+                    )
                 ]
                 if ctx.dry_run
                 else None,
@@ -350,25 +337,25 @@ def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             for name in ("fix_combos/delete_batch_rows.sql", "fix_combos/delete_batch_dishes.sql"):
                 ctx.checkpoint()
                 deleted.update(db.query_one(conn, db.sql_file(name), {"run_id": ctx.run_id}) or {})
-    sums = db.query_one(conn, db.sql_file("common/combo_checksums.sql"))
+    sums = catalog.combo_checksums(conn)
     rates = catalog.orphan_rates(conn)
     conn.rollback()
-    base_sums = baseline.get("combo_checksums") or {}
-    base_rates = baseline.get("orphan_rates") or {}
-    assert sums is not None
+    base_sums, base_rates = baseline.combo_checksums, baseline.orphan_rates
     checks = [
         check(
             "combo_items rows equal the preflight baseline (md5)",
-            base_sums.get("combo_items_md5"),
+            base_sums["combo_items_md5"] if base_sums else None,
             sums["combo_items_md5"],
         ),
         check(
-            "dishes rows equal the preflight baseline (md5)", base_sums.get("dishes_md5"), sums["dishes_md5"]
+            "dishes rows equal the preflight baseline (md5)",
+            base_sums["dishes_md5"] if base_sums else None,
+            sums["dishes_md5"],
         ),
         check(
             "orphan rates equal the preflight baseline",
-            _rates(base_rates) if base_rates else None,
-            _rates(rates),
+            _rates(base_rates).model_dump() if base_rates else None,
+            _rates(rates).model_dump(),
         ),
     ]
     return StepOutcome(
@@ -380,12 +367,13 @@ def undo(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             if all(c.passed for c in checks)
             else "the rows still differ from the preflight baseline (see checks)."
         ),
-        fields={
-            "restored": [
+        fields=RollbackFields(
+            scope=args.scope,
+            restored=[
                 f"deleted {deleted['items_deleted']} combo items",
                 f"deleted {deleted['dishes_deleted']} backfilled dishes",
-            ]
-        },
+            ],
+        ),
     )
 
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from server import db
 from server.errors import EmbeddedPgError, NotConfigured
 from server.pgbin import find_client
-from server.runbook import Env
-from server.settings import ENVIRONMENTS, redact_dsn
+from server.runbook import ENVIRONMENTS, FIRST, Env
+from server.settings import redact_dsn
 from tools.lib import catalog, measure
-from tools.results import Check, EnvironmentReport, StepOutcome, check
-from tools.step import StepContext
+from tools.records import Baseline, PreflightRecord
+from tools.results import Check, EnvironmentReport, OrphanRates, PreflightArgs, PreflightFields
+from tools.step import StepContext, StepOutcome, check
 
 SQL_FILES = (
     "common/identity.sql",
@@ -41,11 +41,11 @@ TRANSACTION_POOLER_PORT = 6543
 EXPECTED_TABLES = 42
 
 
-def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
+def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFields]:
     checks: list[Check] = []
-    reports: dict[str, EnvironmentReport] = {}
-    baseline: dict[str, Any] = {}
-    identities: dict[str, tuple[str, str, str]] = {}
+    reports: dict[Env, EnvironmentReport] = {}
+    baseline: dict[Env, Baseline] = {}
+    identities: dict[Env, tuple[str, str, str]] = {}
     data_bytes = 0
     actions: list[str] = []
 
@@ -97,7 +97,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         )
     )
     checksums = db.sql_checksums()
-    missing = [name for name in required_sql_files() if name not in checksums]
+    missing = [name for name in ctx.required_sql_files if name not in checksums]
     pinned = _pinned_checksums(ctx)
     changed = sorted(name for name, digest in pinned.items() if checksums.get(name) != digest)
     checks.append(
@@ -105,29 +105,26 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     )
     if pinned:
         checks.append(check("SQL files match the checksums this run pinned", [], changed))
-    outcome = StepOutcome(
-        checks=checks,
-        summary="",
-        fields={
-            "staging": reports.get("staging"),
-            "production": reports.get("production"),
-            "sql_files": len(checksums),
-        },
-        record={"baseline": baseline, "sql_checksums": pinned or checksums},
-        actions=actions,
-    )
     failed = [c.name for c in checks if not c.passed]
-    outcome.summary = (
+    summary = (
         "Both databases are ready; baselines recorded. Next: backup staging (ticket 01)."
         if not failed
         else f"Preflight found {len(failed)} problem(s): {'; '.join(failed[:6])}. Fix them and call preflight again."
     )
-    return outcome
+    return StepOutcome(
+        checks=checks,
+        summary=summary,
+        fields=PreflightFields(
+            staging=reports.get("staging"), production=reports.get("production"), sql_files=len(checksums)
+        ),
+        record=PreflightRecord(baseline=baseline, sql_checksums=pinned or checksums),
+        actions=actions,
+    )
 
 
 def _check_environment(
     ctx: StepContext, env: Env, conn: db.Conn
-) -> tuple[EnvironmentReport, list[Check], dict[str, Any], int]:
+) -> tuple[EnvironmentReport, list[Check], Baseline, int]:
     checks: list[Check] = []
     info = db.query_one(conn, db.sql_file("preflight/server.sql"))
     assert info is not None
@@ -185,7 +182,7 @@ def _check_environment(
     size_row = db.query_one(conn, db.sql_file("preflight/data_size.sql"))
     size = int(size_row["bytes"]) if size_row else 0
 
-    env_baseline: dict[str, Any] = {"captured_by": "preflight", "server_version": info["version"]}
+    env_baseline = Baseline(server_version=info["version"])
     if dataset:
         ctx.checkpoint()
         counts = catalog.row_counts(conn)
@@ -193,20 +190,27 @@ def _check_environment(
         flags = catalog.rls_flags(conn)
         policies = catalog.policies(conn)
         rates = catalog.orphan_rates(conn)
-        combo_sums = db.query_one(conn, db.sql_file("common/combo_checksums.sql"))
         restaurants = measure.pick_restaurants(conn)
         family = measure.measure_family(conn, restaurants)
-        env_baseline.update(
+        env_baseline = Baseline(
+            server_version=info["version"],
             row_counts=counts,
             indexes=[
-                {k: i[k] for k in ("name", "table", "definition", "valid", "is_unique", "constraint_name")}
+                {
+                    "name": i["name"],
+                    "table": i["table"],
+                    "definition": i["definition"],
+                    "valid": i["valid"],
+                    "is_unique": i.get("is_unique", False),
+                    "constraint_name": i.get("constraint_name"),
+                }
                 for i in indexes
             ],
             rls_flags=flags,
             policies=policies,
             functions=catalog.functions(conn),
             orphan_rates=rates,
-            combo_checksums=combo_sums,
+            combo_checksums=catalog.combo_checksums(conn),
             restaurants=restaurants,
             menu_queries=family,
         )
@@ -214,7 +218,9 @@ def _check_environment(
         report.index_count = len(indexes)
         report.rls_enabled_tables = sum(1 for f in flags.values() if f["enabled"])
         report.policies = len(policies)
-        report.orphan_rate = {"naive": rates["naive"], "source_backed": rates["source_backed"]}
+        report.orphan_rate = OrphanRates(
+            naive=rates["naive"], source_backed=rates["source_backed"]
+        ).model_dump()
         report.menu_query_ms = family["menu"]["median_ms"]
         report.pinned_restaurants = restaurants
         checks.append(
@@ -282,10 +288,9 @@ def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
 
 
 def _pinned_checksums(ctx: StepContext) -> dict[str, str]:
-    for record in reversed(ctx.records("00")):
-        if record.get("sql_checksums"):
-            pinned: dict[str, str] = record["sql_checksums"]
-            return pinned
+    for record in reversed(ctx.records(PreflightRecord, FIRST.id)):
+        if record.sql_checksums:
+            return record.sql_checksums
     return {}
 
 
@@ -293,10 +298,3 @@ def _existing_parent(path: Path) -> Path:
     while not path.exists() and path != path.parent:
         path = path.parent
     return path
-
-
-def required_sql_files() -> list[str]:
-    """Every SQL file a tool of this version runs (each tool module lists its own)."""
-    from server.engine import registry
-
-    return sorted({name for spec in registry.TOOLS.values() for name in spec.sql_files})

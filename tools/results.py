@@ -1,14 +1,17 @@
-"""Typed results shared by every tool: checks, the next step, dry-run plans, and each tool's result model."""
+"""The typed surface of the tools: each tool's arguments, the fields its step reports, and its result
+(the common ticket fields of SPEC.md §6 plus those fields); checks, the next step and dry-run plans."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-TicketEnvironment = Literal["staging", "production", "both"]
+from server.runbook import Env, Scope, TicketEnv, ToolName
+
+TicketEnvironment = TicketEnv
 Outcome = Literal["PASS", "FAIL", "DRY_RUN"]
+TransactionMode = Literal["autocommit", "transaction", "external"]
 
 
 class Check(BaseModel):
@@ -34,7 +37,7 @@ class PlannedStatement(BaseModel):
 
     order: int
     statement: str
-    transaction: Literal["autocommit", "transaction", "external"]
+    transaction: TransactionMode
     lock_timeout: str | None = None
     statement_timeout: str | None = None
     note: str | None = None
@@ -76,13 +79,17 @@ class EnvironmentReport(BaseModel):
     pinned_restaurants: list[int] = Field(default_factory=list)
 
 
-class PreflightResult(TicketResult):
+class PreflightFields(BaseModel):
+    """What the preflight step reports beside the common ticket fields."""
+
     staging: EnvironmentReport | None = None
     production: EnvironmentReport | None = None
     sql_files: int = 0
 
 
-class BackupResult(TicketResult):
+class BackupFields(BaseModel):
+    """What the backup step reports beside the common ticket fields."""
+
     backup_id: str = Field(min_length=1, description="the backup's name (also for a failed or planned one)")
     path: str | None = None
     bytes: int | None = None
@@ -111,7 +118,9 @@ class QueryTiming(BaseModel):
     )
 
 
-class ApplyIndexesResult(TicketResult):
+class ApplyIndexesFields(BaseModel):
+    """What the apply_indexes step reports beside the common ticket fields."""
+
     indexes: list[IndexOutcome] = Field(default_factory=list)
     counts: dict[str, int] = Field(default_factory=dict, description="targets per action")
     menu_query_ms_before: float | None = None
@@ -132,7 +141,9 @@ class RlsTest(BaseModel):
     passed: bool
 
 
-class ApplyRlsResult(TicketResult):
+class ApplyRlsFields(BaseModel):
+    """What the apply_rls step reports beside the common ticket fields."""
+
     tables_enabled: int = 0
     tables_total: int = 0
     policies_created: list[str] = Field(default_factory=list)
@@ -166,7 +177,9 @@ class Coverage(BaseModel):
     dishes_nowhere: int = 0
 
 
-class FixCombosResult(TicketResult):
+class FixCombosFields(BaseModel):
+    """What the fix_combos step reports beside the common ticket fields."""
+
     orphan_rate_before: OrphanRates | None = None
     orphan_rate_after: OrphanRates | None = None
     items_inserted: int = 0
@@ -180,7 +193,9 @@ class FixCombosResult(TicketResult):
     band: Literal["excellent", "pass", "warning", "fail"] | None = None
 
 
-class ValidateResult(TicketResult):
+class ValidateFields(BaseModel):
+    """What the validate step reports beside the common ticket fields."""
+
     menu_query_ms_baseline: float | None = None
     menu_query_ms_now: float | None = None
     speedup: float | None = None
@@ -192,7 +207,9 @@ class ValidateResult(TicketResult):
     )
 
 
-class RollbackResult(TicketResult):
+class RollbackFields(BaseModel):
+    """What a rollback reports beside the common ticket fields."""
+
     scope: Literal["indexes", "rls", "combos", "full"]
     tickets_rolled_back: list[str] = Field(default_factory=list)
     restored: list[str] = Field(default_factory=list, description="what was put back, one line each")
@@ -203,11 +220,46 @@ class RollbackResult(TicketResult):
     )
 
 
+# -- results: the common ticket fields plus each step's own (no docstrings: they would become schema
+# descriptions the MCP surface does not have) ------------------------------------------------------------
+
+
+class PreflightResult(TicketResult, PreflightFields):
+    pass
+
+
+class BackupResult(TicketResult, BackupFields):
+    pass
+
+
+class ApplyIndexesResult(TicketResult, ApplyIndexesFields):
+    pass
+
+
+class ApplyRlsResult(TicketResult, ApplyRlsFields):
+    pass
+
+
+class FixCombosResult(TicketResult, FixCombosFields):
+    pass
+
+
+class ValidateResult(TicketResult, ValidateFields):
+    pass
+
+
+class RollbackResult(TicketResult, RollbackFields):
+    pass
+
+
+TicketStatusName = Literal["PENDING", "IN_PROGRESS", "COMPLETE", "FAILED", "ROLLED_BACK"]
+
+
 class TicketStatusModel(BaseModel):
     ticket: str
     tool: str
     environment: TicketEnvironment
-    status: Literal["PENDING", "IN_PROGRESS", "COMPLETE", "FAILED", "ROLLED_BACK"]
+    status: TicketStatusName
     started_at: str | None = None
     finished_at: str | None = None
     interrupted: bool = False
@@ -236,28 +288,86 @@ class StatusResult(BaseModel):
     summary: str
 
 
-# -- what a tool function hands back to the guard ----------------------------------------------------
+# -- arguments: one model per tool, built by the MCP adapter and passed through to the tool --------------
 
 
-@dataclass
-class StepOutcome:
-    """A tool's answer: its checks decide PASS/FAIL; `fields` fill its result model; `record` is kept
-    in the journal only (baselines, snapshots, created objects) for later tickets and rollbacks."""
+class ToolArgs(BaseModel):
+    """The arguments of one tool call; `tool` names it. Server-owned values are never arguments."""
 
-    checks: list[Check]
-    summary: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    record: dict[str, Any] = field(default_factory=dict)
-    actions: list[str] = field(default_factory=list)
-    plan: list[PlannedStatement] | None = None
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tool: ToolName
+    dry_run: bool = False
 
     @property
-    def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
+    def environment_of(self) -> Env | None:
+        """The environment the call names (None: preflight, which works on both)."""
+        return None
+
+    def journaled(self) -> dict[str, JsonValue]:
+        """The arguments as the journal and the log show them: what the agent chose beside the tool
+        and environment (which the entry names already)."""
+        shown: dict[str, JsonValue] = self.model_dump(mode="json", exclude={"tool", "environment"})
+        return shown
 
 
-def check(name: str, expected: Any, actual: Any, passed: bool | None = None) -> Check:
-    """A check; when `passed` is not given it is `expected == actual`."""
-    return Check(
-        name=name, expected=expected, actual=actual, passed=(expected == actual) if passed is None else passed
-    )
+class PreflightArgs(ToolArgs):
+    tool: Literal["preflight"] = "preflight"
+    dry_run: Literal[False] = False  # preflight has no dry run: it changes nothing anyway
+
+    def journaled(self) -> dict[str, JsonValue]:
+        return {}
+
+
+class _EnvironmentArgs(ToolArgs):
+    environment: Env
+
+    @property
+    def environment_of(self) -> Env | None:
+        return self.environment
+
+
+class BackupArgs(_EnvironmentArgs):
+    tool: Literal["backup"] = "backup"
+
+
+class ApplyIndexesArgs(_EnvironmentArgs):
+    tool: Literal["apply_indexes"] = "apply_indexes"
+
+
+class ApplyRlsArgs(_EnvironmentArgs):
+    tool: Literal["apply_rls"] = "apply_rls"
+
+
+class FixCombosArgs(_EnvironmentArgs):
+    tool: Literal["fix_combos"] = "fix_combos"
+    backfill_missing_dishes: bool = False
+
+
+class ValidateArgs(_EnvironmentArgs):
+    tool: Literal["validate"] = "validate"
+    dry_run: Literal[False] = False  # validate has no dry run: it changes nothing anyway
+
+    def journaled(self) -> dict[str, JsonValue]:
+        return {}
+
+
+class RollbackArgs(_EnvironmentArgs):
+    tool: Literal["rollback"] = "rollback"
+    scope: Scope
+    reason: str = Field(min_length=1, max_length=500)
+
+    def journaled(self) -> dict[str, JsonValue]:
+        return {"scope": self.scope, "reason": self.reason, "dry_run": self.dry_run}
+
+
+AnyToolArgs = Annotated[
+    PreflightArgs
+    | BackupArgs
+    | ApplyIndexesArgs
+    | ApplyRlsArgs
+    | FixCombosArgs
+    | ValidateArgs
+    | RollbackArgs,
+    Field(discriminator="tool"),
+]

@@ -3,83 +3,73 @@ backup in a single transaction; the narrower scopes are undone by the module of 
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
-from collections.abc import Callable
+from importlib.resources import as_file
 from pathlib import Path
-from typing import Any
 
 from server import db
 from server.pgbin import find_client
 from server.proc import run_child
-from server.runbook import BACKUP_TICKET, Env
+from server.runbook import BACKUP_TICKET, Scope
+from tools.apply_indexes import rollback_indexes
+from tools.apply_rls import rollback_rls
 from tools.backup import sha256_file
+from tools.fix_combos import rollback_combos
 from tools.lib import catalog
-from tools.results import Check, PlannedStatement, StepOutcome, check
-from tools.step import StepContext
+from tools.records import BackupRecord
+from tools.results import Check, PlannedStatement, RollbackArgs, RollbackFields
+from tools.step import StepContext, StepFn, StepOutcome, check
 
 SQL_FILES = ("rollback/full_drop.sql", "rollback/external_dependents.sql")
 LOCK_RETRIES = 3
 PAUSE_MARKER = "MENUCA_PAUSE_POINT"
 
-ScopeUndo = Callable[[StepContext, dict[str, Any]], StepOutcome]
 
-
-def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
-    scope = args["scope"]
-    outcome = _undo_for(scope)(ctx, args)
-    outcome.fields.setdefault("scope", scope)
-    outcome.actions.insert(0, f"reason given: {args.get('reason', '')}")
+def rollback(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFields]:
+    """Undo one scope of this run's work (the tickets it returns to ROLLED_BACK are the runbook's to say
+    and the guard's to record)."""
+    outcome = SCOPES[args.scope](ctx, args)
+    outcome.actions.insert(0, f"reason given: {args.reason}")
     return outcome
 
 
-# Each narrower scope is undone by the module of the step it undoes (it knows what that step records).
-SCOPE_MODULES = {"indexes": "tools.apply_indexes", "rls": "tools.apply_rls", "combos": "tools.fix_combos"}
-
-
-def _undo_for(scope: str) -> ScopeUndo:
-    if scope == "full":
-        return full
-    undo: ScopeUndo = importlib.import_module(SCOPE_MODULES[scope]).undo
-    return undo
-
-
-def backup_record(ctx: StepContext, env: Env) -> dict[str, Any]:
-    ticket = ctx.state.tickets[BACKUP_TICKET[env]]
-    if ticket.record is None or not ticket.record.get("path"):
-        raise FileNotFoundError(f"this run has no verified backup of {env}")
-    return ticket.record
+def backup_record(ctx: StepContext, args: RollbackArgs) -> BackupRecord:
+    record = ctx.completed_record(BackupRecord, BACKUP_TICKET[args.environment])
+    if record is None or not record.path:
+        raise FileNotFoundError(f"this run has no verified backup of {args.environment}")
+    return record
 
 
 def external_dependents(conn: db.Conn) -> list[str]:
     return [r["dependent"] for r in db.query_all(conn, db.sql_file("rollback/external_dependents.sql"))]
 
 
-def full(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
-    env: Env = ctx.environment  # type: ignore[assignment]  # rollback always has one environment
-    record = backup_record(ctx, env)
-    path = Path(record["path"])
+def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFields]:
+    """rollback scope=full: restore the environment's verified backup in one transaction."""
+    env = args.environment
+    record = backup_record(ctx, args)
+    path = Path(record.path)
     conn = ctx.connect(env, autocommit=True)
-    now_counts = catalog.row_counts(conn, record.get("schemas"))
+    now_counts = catalog.row_counts(conn, record.schemas)
     changed = {
-        table: {"backup": record["row_counts"].get(table, 0), "now": now_counts.get(table, 0)}
-        for table in sorted(set(record["row_counts"]) | set(now_counts))
-        if record["row_counts"].get(table, 0) != now_counts.get(table, 0)
+        table: {"backup": record.row_counts.get(table, 0), "now": now_counts.get(table, 0)}
+        for table in sorted(set(record.row_counts) | set(now_counts))
+        if record.row_counts.get(table, 0) != now_counts.get(table, 0)
     }
     dependents = external_dependents(conn)
     checks: list[Check] = [
         check("backup file present", True, path.exists()),
-        check("backup sha256 unchanged", record["sha256"], sha256_file(path) if path.exists() else None),
+        check("backup sha256 unchanged", record.sha256, sha256_file(path) if path.exists() else None),
         check("no object outside the schemas depends on them (nothing would cascade)", [], dependents),
     ]
-    fields: dict[str, Any] = {"changed_tables": changed, "blocked_by_references": dependents}
+    fields = RollbackFields(scope=args.scope, changed_tables=changed, blocked_by_references=dependents)
     psql = find_client("psql")
     pg_restore = find_client("pg_restore")
     if ctx.dry_run:
         return StepOutcome(
             checks=checks,
-            summary=f"Dry run: a full restore of {env} from backup {record['backup_id']} would change "
+            summary=f"Dry run: a full restore of {env} from backup {record.backup_id} would change "
             f"{len(changed)} table(s) back to their backed-up row counts; nothing was changed.",
             fields=fields,
             plan=_plan(psql, pg_restore, path),
@@ -126,28 +116,34 @@ def full(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     ctx.progress(3, 4, "verifying against the backup")
     checks += verify_against(conn, record)
     ok = all(c.passed for c in checks)
-    fields["restored"] = [
-        f"schemas {', '.join(record.get('schemas', []))} restored from backup {record['backup_id']} "
-        f"(sha256 {record['sha256'][:16]}…)",
+    fields.restored = [
+        f"schemas {', '.join(record.schemas)} restored from backup {record.backup_id} (sha256 {record.sha256[:16]}…)",
         f"{len(changed)} table(s) returned to their backed-up row counts",
     ]
     ctx.progress(4, 4, "done")
     return StepOutcome(
         checks=checks,
         summary=(
-            f"{env} restored from backup {record['backup_id']}: row counts, indexes, RLS flags and policies "
+            f"{env} restored from backup {record.backup_id}: row counts, indexes, RLS flags and policies "
             "equal the backup's."
             if ok
             else "The restore ran but does not match the backup: "
             + "; ".join(c.name for c in checks if not c.passed)
         ),
         fields=fields,
-        actions=list(fields["restored"]),
+        actions=list(fields.restored),
     )
 
 
 def _restore(ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path) -> Check:
-    files = [str(db.SQL_DIR / "rollback" / "full_drop.sql")]
+    with as_file(db.sql_path("rollback/full_drop.sql")) as drop:
+        return _restore_with(ctx, psql, conninfo, child_env, script, drop)
+
+
+def _restore_with(
+    ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path, drop: Path
+) -> Check:
+    files = [str(drop)]
     pause_file = None
     pause_s = ctx.pause_seconds("rollback:during_restore")
     if pause_s is not None:
@@ -184,16 +180,16 @@ def _restore(ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, s
     return check("restore transaction committed", "exit 0", last, passed=False)
 
 
-def verify_against(conn: db.Conn, record: dict[str, Any]) -> list[Check]:
+def verify_against(conn: db.Conn, record: BackupRecord) -> list[Check]:
     """The proofs that the database equals the backup: row counts, index list, RLS flags, policies."""
-    counts = catalog.row_counts(conn, record.get("schemas"))
+    counts = catalog.row_counts(conn, record.schemas)
     diff = {
-        t: {"backup": record["row_counts"].get(t), "now": counts.get(t)}
-        for t in set(counts) | set(record["row_counts"])
-        if counts.get(t) != record["row_counts"].get(t)
+        t: {"backup": record.row_counts.get(t), "now": counts.get(t)}
+        for t in set(counts) | set(record.row_counts)
+        if counts.get(t) != record.row_counts.get(t)
     }
     indexes_now = {i["name"]: i["definition"] for i in catalog.indexes(conn)}
-    indexes_then = {i["name"]: i["definition"] for i in record.get("indexes", [])}
+    indexes_then = {i["name"]: i["definition"] for i in record.indexes}
     return [
         check("row counts equal the backup's", {}, diff),
         check(
@@ -202,12 +198,12 @@ def verify_against(conn: db.Conn, record: dict[str, Any]) -> list[Check]:
             len(indexes_now),
             passed=indexes_now == indexes_then,
         ),
-        check("RLS flags equal the backup's", True, catalog.rls_flags(conn) == record.get("rls_flags")),
+        check("RLS flags equal the backup's", True, catalog.rls_flags(conn) == record.rls_flags),
         check(
             "policies equal the backup's",
-            len(record.get("policies", [])),
+            len(record.policies),
             len(catalog.policies(conn)),
-            passed=catalog.policies(conn) == record.get("policies"),
+            passed=catalog.policies(conn) == record.policies,
         ),
     ]
 
@@ -241,3 +237,12 @@ def _plan(psql: Path, pg_restore: Path, path: Path) -> list[PlannedStatement]:
             transaction="autocommit",
         ),
     ]
+
+
+# Each scope's undo, registered explicitly: the narrower ones live beside the step they undo.
+SCOPES: dict[Scope, StepFn] = {
+    "indexes": rollback_indexes,
+    "rls": rollback_rls,
+    "combos": rollback_combos,
+    "full": rollback_full,
+}

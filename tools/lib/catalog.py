@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 from server import db
 from server.db import Conn
+from tools.records import ComboChecksums, FunctionRow, IndexDetail, OrphanCounts, PolicyRow, RlsFlag, RlsFlags
 
 APP_SCHEMAS = ["menuca_v3", "staging"]
 
@@ -15,8 +16,9 @@ def row_counts(conn: Conn, schemas: list[str] | None = None) -> dict[str, int]:
     return {r["table"]: int(r["row_count"]) for r in rows}
 
 
-def indexes(conn: Conn, schemas: list[str] | None = None) -> list[dict[str, Any]]:
-    return db.query_all(conn, db.sql_file("common/indexes.sql"), {"schemas": schemas or ["menuca_v3"]})
+def indexes(conn: Conn, schemas: list[str] | None = None) -> list[IndexDetail]:
+    rows = db.query_all(conn, db.sql_file("common/indexes.sql"), {"schemas": schemas or ["menuca_v3"]})
+    return cast(list[IndexDetail], rows)
 
 
 def index_definitions(conn: Conn) -> dict[str, str]:
@@ -30,34 +32,40 @@ def invalid_indexes(conn: Conn) -> list[str]:
     ]
 
 
-def rls_flags(conn: Conn) -> dict[str, dict[str, bool]]:
+def rls_flags(conn: Conn) -> RlsFlags:
     rows = db.query_all(conn, db.sql_file("common/rls_flags.sql"))
-    return {r["table"]: {"enabled": bool(r["enabled"]), "forced": bool(r["forced"])} for r in rows}
+    return {r["table"]: RlsFlag(enabled=bool(r["enabled"]), forced=bool(r["forced"])) for r in rows}
 
 
-def policies(conn: Conn) -> list[dict[str, Any]]:
-    return db.query_all(conn, db.sql_file("common/policies.sql"))
+def policies(conn: Conn) -> list[PolicyRow]:
+    return cast(list[PolicyRow], db.query_all(conn, db.sql_file("common/policies.sql")))
 
 
-def functions(conn: Conn) -> list[dict[str, Any]]:
-    return db.query_all(conn, db.sql_file("common/functions.sql"))
+def functions(conn: Conn) -> list[FunctionRow]:
+    return cast(list[FunctionRow], db.query_all(conn, db.sql_file("common/functions.sql")))
 
 
-def orphan_rates(conn: Conn) -> dict[str, Any]:
+def combo_checksums(conn: Conn) -> ComboChecksums:
+    row = db.query_one(conn, db.sql_file("common/combo_checksums.sql"))
+    assert row is not None  # an aggregate query always returns its row
+    return cast(ComboChecksums, row)
+
+
+def orphan_rates(conn: Conn) -> OrphanCounts:
     """Both orphan rates as fractions, with the counts they come from."""
     row = db.query_one(conn, db.sql_file("common/orphan_rates.sql"))
     assert row is not None
     groups, source_groups = int(row["groups"]), int(row["source_groups"])
-    return {
-        "naive": round(row["orphaned"] / groups, 6) if groups else 0.0,
-        "source_backed": round(row["source_orphaned"] / source_groups, 6) if source_groups else 0.0,
-        "groups": groups,
-        "orphaned": int(row["orphaned"]),
-        "source_groups": source_groups,
-        "source_orphaned": int(row["source_orphaned"]),
-        "empty_shells": int(row["empty_shells"]),
-        "items": int(row["items"]),
-    }
+    return OrphanCounts(
+        naive=round(row["orphaned"] / groups, 6) if groups else 0.0,
+        source_backed=round(row["source_orphaned"] / source_groups, 6) if source_groups else 0.0,
+        groups=groups,
+        orphaned=int(row["orphaned"]),
+        source_groups=source_groups,
+        source_orphaned=int(row["source_orphaned"]),
+        empty_shells=int(row["empty_shells"]),
+        items=int(row["items"]),
+    )
 
 
 def schema_exists(conn: Conn, schema: str) -> bool:

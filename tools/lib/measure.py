@@ -10,6 +10,7 @@ from psycopg import sql
 
 from server import db
 from server.db import Conn
+from tools.records import QueryFamily, Timing
 
 QUERIES = ("menu", "menu_with_modifiers", "combos")
 RUNS = 9  # at least 7 (SPEC.md §6); odd so the median is a real run
@@ -22,7 +23,7 @@ def pick_restaurants(conn: Conn) -> list[int]:
     return [int(r["restaurant_id"]) for r in rows]
 
 
-def time_query(conn: Conn, name: str, restaurants: list[int], runs: int = RUNS) -> dict[str, Any]:
+def time_query(conn: Conn, name: str, restaurants: list[int], runs: int = RUNS) -> Timing:
     """Median wall time (ms, client side, rows fetched) per restaurant, after one warm-up run each."""
     query = db.sql_file(f"common/menu_queries/{name}.sql")
     per_restaurant: dict[str, float] = {}
@@ -36,21 +37,19 @@ def time_query(conn: Conn, name: str, restaurants: list[int], runs: int = RUNS) 
             samples.append((time.perf_counter() - begun) * 1000)
         per_restaurant[str(restaurant)] = round(statistics.median(samples), 3)
     # the headline is the slowest pinned restaurant (the one with the most dishes, in practice)
-    return {
-        "median_ms": max(per_restaurant.values(), default=0.0),
-        "per_restaurant": per_restaurant,
-        "runs": runs,
-    }
+    return Timing(
+        median_ms=max(per_restaurant.values(), default=0.0), per_restaurant=per_restaurant, runs=runs
+    )
 
 
-def measure_family(conn: Conn, restaurants: list[int], runs: int = RUNS) -> dict[str, dict[str, Any]]:
+def measure_family(conn: Conn, restaurants: list[int], runs: int = RUNS) -> QueryFamily:
     """Every query of the family; `median_ms` is the largest of the pinned restaurants' medians."""
     return {name: time_query(conn, name, restaurants, runs) for name in QUERIES}
 
 
 def measure_not_slower(
-    conn: Conn, restaurants: list[int], before: dict[str, Any], rounds: int = 3
-) -> dict[str, Any]:
+    conn: Conn, restaurants: list[int], before: QueryFamily, rounds: int = 3
+) -> QueryFamily:
     """Time the family again after a change; when the menu query looks slower than `before`, measure
     again (up to `rounds` times) and keep each query's best median: a real regression survives every
     round, a busy machine's noise does not."""
@@ -64,13 +63,15 @@ def measure_not_slower(
                 r: min(ms, best[name]["per_restaurant"].get(r, ms))
                 for r, ms in timing["per_restaurant"].items()
             }
-            best[name] = {**timing, "per_restaurant": merged, "median_ms": max(merged.values(), default=0.0)}
+            best[name] = Timing(
+                per_restaurant=merged, median_ms=max(merged.values(), default=0.0), runs=timing["runs"]
+            )
     return best
 
 
-def slower_restaurants(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+def slower_restaurants(before: Timing, after: Timing) -> list[str]:
     """The pinned restaurants whose median got slower by the rule of SPEC.md §6 (each judged on its own)."""
-    b, a = before.get("per_restaurant", {}), after.get("per_restaurant", {})
+    b, a = before["per_restaurant"], after["per_restaurant"]
     return [f"restaurant {r}: {b[r]} → {a[r]} ms" for r in b if r in a and is_slower(b[r], a[r])]
 
 

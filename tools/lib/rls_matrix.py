@@ -2,8 +2,8 @@
 or `authenticated`) with JWT claims, never as the table owner, in savepoints of one transaction that
 is always rolled back; plus the proof that it left every row and sequence as it was.
 
-Used by apply_rls (tickets 03 and 08) after its commit, and by validate (`run_matrix(ctx, env)` or
-`run_matrix(conn)`; `run_matrix_report(conn)` adds the unchanged-data proof).
+Used by apply_rls (tickets 03 and 08) after its commit, and by validate (`run_matrix(conn)`;
+`run_matrix_report(conn)` adds the unchanged-data proof).
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ from psycopg.rows import tuple_row
 
 from server import db
 from server.db import Conn
-from server.runbook import Env
 from tools.results import RlsTest
-from tools.step import StepContext
 
 MATRIX_FILE = "apply_rls/tests/matrix.sql"
 SQL_FILES = (
@@ -235,14 +233,9 @@ def _test(name: str, fields: dict[str, str], statement: str) -> MatrixTest:
 # -- running it ----------------------------------------------------------------------------------------
 
 
-def run_matrix(source: Conn | StepContext, env: Env | None = None) -> list[RlsTest]:
-    """Run every test on an idle owner connection (or a new session of `env` opened through a step's
-    context); nothing it does is ever committed."""
-    if isinstance(source, psycopg.Connection):
-        return _run(source)
-    if env is None:
-        raise MatrixError("run_matrix(ctx, env) needs the environment")
-    return _run(source.connect(env))
+def run_matrix(conn: Conn) -> list[RlsTest]:
+    """Run every test on an idle owner connection; nothing it does is ever committed."""
+    return _run(conn)
 
 
 def run_matrix_report(conn: Conn) -> MatrixReport:

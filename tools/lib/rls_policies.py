@@ -1,6 +1,7 @@
-"""What Row Level Security apply_rls creates, read from its sql/ files, and how far a database's catalog
-is from a target (the snapshot before a run, or the preflight baseline): the statements that close
-the gap and the checks that prove it closed. No statement runs here; tools/apply_rls.py runs them."""
+"""What Row Level Security apply_rls creates (its design, read from its sql/ files), and how far a
+database's catalog is from a goal (the snapshot before a run, or the preflight baseline): the
+statements that close the gap and the checks that prove it closed. No statement runs here;
+tools/apply_rls.py runs them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from psycopg.types.json import Jsonb
 
 from server import db
 from tools.lib import catalog
-from tools.results import Check, check
+from tools.records import FunctionRow, PolicyRow, RlsFlags
+from tools.results import Check
+from tools.step import check
 
 FUNCTIONS_FILE = "apply_rls/functions.sql"
 POLICY_FILES = (
@@ -47,7 +50,7 @@ SQL_FILES = (
 PREFIX = "menuca_rls_"
 
 
-# -- the plan, read from the sql/ files ------------------------------------------------------------------
+# -- the design, read from the sql/ files ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class PolicySpec:
     check: bool
 
     @classmethod
-    def from_catalog(cls, row: Mapping[str, Any]) -> PolicySpec:
+    def from_catalog(cls, row: PolicyRow) -> PolicySpec:
         return cls(
             table=row["table"],
             name=row["name"],
@@ -85,7 +88,9 @@ class BackingIndex:
 
 
 @dataclass(frozen=True)
-class Plan:
+class RlsDesign:
+    """What the shipped files create: statements, helper functions, policies, tables, backing indexes."""
+
     function_statements: tuple[str, ...]
     functions: tuple[str, ...]
     policy_statements: tuple[str, ...]
@@ -94,12 +99,12 @@ class Plan:
     indexes: tuple[BackingIndex, ...]
 
 
-def ours(policy: Mapping[str, Any]) -> bool:
+def ours(policy: PolicyRow) -> bool:
     return str(policy["name"]).startswith(PREFIX)
 
 
 @cache
-def load_plan() -> Plan:
+def load_design() -> RlsDesign:
     """Parse the shipped files: what they create, so that the result can be verified against it."""
     function_statements = tuple(_statements(FUNCTIONS_FILE))
     functions = [
@@ -137,7 +142,7 @@ def load_plan() -> Plan:
             raise ValueError(f"{INDEX_FILE}: unexpected statement {type(node).__name__}")
         column = str((node.indexParams or ())[0].name)
         indexes.append(BackingIndex(str(node.idxname), _relname(node.relation), column, text))
-    return Plan(
+    return RlsDesign(
         function_statements=function_statements,
         functions=tuple(functions),
         policy_statements=tuple(statements),
@@ -172,24 +177,26 @@ def _relname(relation: ast.RangeVar | None) -> str:
 
 
 @dataclass
-class State:
-    tables: list[str]
-    flags: dict[str, dict[str, bool]]
-    policies: list[dict[str, Any]]
-    functions: list[dict[str, Any]]
+class RlsCatalog:
+    """The database's RLS as it is now: tables, flags, every policy, the functions of menuca_v3."""
 
-    def own_policies(self) -> list[dict[str, Any]]:
+    tables: list[str]
+    flags: RlsFlags
+    policies: list[PolicyRow]
+    functions: list[FunctionRow]
+
+    def own_policies(self) -> list[PolicyRow]:
         return [p for p in self.policies if ours(p)]
 
-    def other_policies(self) -> list[dict[str, Any]]:
+    def other_policies(self) -> list[PolicyRow]:
         return [p for p in self.policies if not ours(p)]
 
-    def own_functions(self, plan: Plan) -> list[dict[str, Any]]:
-        return [f for f in self.functions if f["name"] in plan.functions]
+    def own_functions(self, design: RlsDesign) -> list[FunctionRow]:
+        return [f for f in self.functions if f["name"] in design.functions]
 
 
-def read_state(conn: db.Conn) -> State:
-    return State(
+def read_catalog(conn: db.Conn) -> RlsCatalog:
+    return RlsCatalog(
         tables=[r["table"] for r in db.query_all(conn, db.sql_file("apply_rls/tables.sql"))],
         flags=catalog.rls_flags(conn),
         policies=catalog.policies(conn),
@@ -210,36 +217,36 @@ def lock_statement(conn: db.Conn, tables: Iterable[str]) -> str | None:
     return generated(conn, "lock_tables", {"tables": names})[0] if names else None
 
 
-def missing_indexes(conn: db.Conn, plan: Plan) -> tuple[list[BackingIndex], list[str]]:
+def missing_indexes(conn: db.Conn, design: RlsDesign) -> tuple[list[BackingIndex], list[str]]:
     """(backing indexes to build, own INVALID leftovers to drop first). A column is covered by any
     valid, ready, non-partial index of its table that has it as the first key column."""
     rows = db.query_all(conn, db.sql_file("apply_rls/index_columns.sql"))
     covered = {(r["table"], r["first_column"]) for r in rows if r["valid"] and not r["partial"]}
     invalid = {r["name"] for r in rows if not r["valid"]}
-    names = {i.name for i in plan.indexes}
-    missing = [i for i in plan.indexes if (i.table, i.column) not in covered]
+    names = {i.name for i in design.indexes}
+    missing = [i for i in design.indexes if (i.table, i.column) not in covered]
     return missing, sorted(invalid & names)
 
 
-# -- converging to a snapshot (restore after a failed test; rollback scope "rls") ---------------------------
+# -- converging to a goal: a snapshot (restore after a failed test; rollback scope "rls") ---------------------------
 
 
 @dataclass
-class Target:
+class RlsGoal:
     """What our part of the catalog must look like: RLS flags of every table, the policies (only our
     own are acted on; others are compared, never touched) and our helper functions."""
 
-    flags: dict[str, dict[str, bool]]
-    policies: list[dict[str, Any]]
-    functions: list[dict[str, Any]]
+    flags: RlsFlags
+    policies: list[PolicyRow]
+    functions: list[FunctionRow]
 
 
 @dataclass
 class Changes:
-    drop_policies: list[dict[str, Any]]
-    create_policies: list[dict[str, Any]]
+    drop_policies: list[PolicyRow]
+    create_policies: list[PolicyRow]
     flags: dict[str, bool]
-    drop_functions: list[dict[str, Any]]
+    drop_functions: list[FunctionRow]
 
     @property
     def tables(self) -> list[str]:
@@ -270,22 +277,22 @@ class Changes:
         return out
 
 
-def _key(policy: Mapping[str, Any]) -> tuple[str, str]:
+def _key(policy: PolicyRow) -> tuple[str, str]:
     return (policy["table"], policy["name"])
 
 
-def changes_towards(state: State, target: Target, plan: Plan) -> Changes:
+def changes_towards(state: RlsCatalog, goal: RlsGoal, design: RlsDesign) -> Changes:
     now = {_key(p): p for p in state.own_policies()}
-    want = {_key(p): p for p in target.policies if ours(p)}
+    want = {_key(p): p for p in goal.policies if ours(p)}
     drop = [p for k, p in sorted(now.items()) if k not in want or want[k] != p]
     create = [p for k, p in sorted(want.items()) if k not in now or now[k] != p]
     flags = {
-        table: bool(target.flags[table]["enabled"])
+        table: bool(goal.flags[table]["enabled"])
         for table, flag in state.flags.items()
-        if table in target.flags and bool(flag["enabled"]) != bool(target.flags[table]["enabled"])
+        if table in goal.flags and bool(flag["enabled"]) != bool(goal.flags[table]["enabled"])
     }
-    keep = {(f["name"], f["arguments"]) for f in target.functions}
-    drop_functions = [f for f in state.own_functions(plan) if (f["name"], f["arguments"]) not in keep]
+    keep = {(f["name"], f["arguments"]) for f in goal.functions}
+    drop_functions = [f for f in state.own_functions(design) if (f["name"], f["arguments"]) not in keep]
     return Changes(drop, create, flags, drop_functions)
 
 
@@ -318,17 +325,17 @@ def change_statements(conn: db.Conn, changes: Changes) -> list[str]:
     return out
 
 
-def target_checks(conn: db.Conn, target: Target, plan: Plan, what: str) -> list[Check]:
-    """The proofs that the catalog equals the target: flags, every policy, our helper functions."""
-    state = read_state(conn)
+def goal_checks(conn: db.Conn, goal: RlsGoal, design: RlsDesign, what: str) -> list[Check]:
+    """The proofs that the catalog equals the goal: flags, every policy, our helper functions."""
+    state = read_catalog(conn)
     flag_diff = sorted(
-        t for t in set(state.flags) | set(target.flags) if state.flags.get(t) != target.flags.get(t)
+        t for t in set(state.flags) | set(goal.flags) if state.flags.get(t) != goal.flags.get(t)
     )
     now = {_key(p): p for p in state.policies}
-    want = {_key(p): p for p in target.policies}
+    want = {_key(p): p for p in goal.policies}
     policy_diff = sorted(f"{t}.{n}" for (t, n) in set(now) | set(want) if now.get((t, n)) != want.get((t, n)))
-    funcs_now = sorted((f["name"], f["arguments"], f["definition_md5"]) for f in state.own_functions(plan))
-    funcs_want = sorted((f["name"], f["arguments"], f["definition_md5"]) for f in target.functions)
+    funcs_now = sorted((f["name"], f["arguments"], f["definition_md5"]) for f in state.own_functions(design))
+    funcs_want = sorted((f["name"], f["arguments"], f["definition_md5"]) for f in goal.functions)
     return [
         check(f"RLS flags equal the {what}'s", [], flag_diff),
         check(f"policies equal the {what}'s (definitions compared)", [], policy_diff),

@@ -1,0 +1,233 @@
+"""The MCP tools: typed signatures (schemas come from them), full behaviour hints, strict arguments.
+Each builds its tool's argument model and hands the call to the guard in a worker thread."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypeVar, cast
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.engine import registry
+from server.engine.guard import CallHooks, Guard
+from server.engine.runtime import StepRuntime
+from server.errors import JournalError, NotConfigured, Refused
+from server.settings import Settings, scrub
+from tools.results import (
+    ApplyIndexesArgs,
+    ApplyIndexesResult,
+    ApplyRlsArgs,
+    ApplyRlsResult,
+    BackupArgs,
+    BackupResult,
+    FixCombosArgs,
+    FixCombosResult,
+    PreflightArgs,
+    PreflightResult,
+    RollbackArgs,
+    RollbackResult,
+    StatusResult,
+    ToolArgs,
+    ValidateArgs,
+    ValidateResult,
+)
+
+ResultT = TypeVar("ResultT", bound=BaseModel)
+EnvironmentArg = Annotated[
+    Literal["staging", "production"],
+    Field(description="which database: staging first, production after the gates"),
+]
+DryRunArg = Annotated[
+    bool,
+    Field(description="return the exact plan (statements, transaction mode, lock settings); change nothing"),
+]
+
+TICKET_ANNOTATIONS = {
+    "readOnlyHint": False,
+    "destructiveHint": False,
+    "idempotentHint": True,
+    "openWorldHint": False,
+}
+
+
+def _annotations(title: str, **hints: bool) -> ToolAnnotations:
+    merged = {**TICKET_ANNOTATIONS, **hints}
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=merged["readOnlyHint"],
+        destructive_hint=merged["destructiveHint"],
+        idempotent_hint=merged["idempotentHint"],
+        open_world_hint=merged["openWorldHint"],
+    )
+
+
+def add_tools(mcp: MCPServer, settings: Settings) -> None:
+    """Every tool: a typed signature (its schema) that builds the tool's argument model and hands it to
+    the guard in a worker thread."""
+
+    def guard() -> Guard:
+        return registry.make_guard(settings)
+
+    async def run_call(args: ToolArgs, ctx: Context, model: type[ResultT]) -> ResultT:
+        runtime_box: list[StepRuntime] = []
+
+        def on_progress(done: float, total: float | None, message: str | None) -> None:
+            anyio.from_thread.run(ctx.report_progress, done, total, message)
+
+        hooks = CallHooks(on_progress=on_progress, on_runtime=runtime_box.append)
+        try:
+            result = await anyio.to_thread.run_sync(lambda: guard().call(args, hooks), abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():
+            for runtime in runtime_box:  # the client cancelled: stop the database work now
+                runtime.cancel()
+            raise
+        except Refused as refused:
+            raise ToolError(str(refused)) from None
+        except (NotConfigured, JournalError) as exc:
+            raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
+        return model.model_validate(result.model_dump())
+
+    @mcp.tool(
+        description="Where the run stands: every ticket's status, what to call next and what blocks it, "
+        "whether the operator halted the run, the production approval, the soak time left and the journal "
+        "head. Read-only; call it first and whenever unsure.",
+        annotations=_annotations("Run status", readOnlyHint=True),
+    )
+    async def status() -> StatusResult:
+        try:
+            data = await anyio.to_thread.run_sync(lambda: guard().status())
+        except JournalError as exc:  # an unreadable run directory: say which, never "Error executing tool"
+            raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
+        return data
+
+    @mcp.tool(
+        description="Ticket 00. Checks both databases (reachable, distinct, versions, pg_dump, session-mode "
+        "connection, privileges and roles, disk space, no INVALID index, no other run, SQL files) and "
+        "records the baselines later tickets and rollbacks compare with. Starts a new run when none is in "
+        "progress. Changes nothing in either database.",
+        annotations=_annotations("Pre-flight check (ticket 00)", readOnlyHint=True),
+    )
+    async def preflight(ctx: Context) -> PreflightResult:
+        return await run_call(PreflightArgs(), ctx, PreflightResult)
+
+    @mcp.tool(
+        description="Tickets 01 (staging) and 06 (production). Takes a named pg_dump of menuca_v3 and staging, "
+        "records sha256 and row counts, and proves it by reading it back in full and restoring it into a "
+        "scratch database. An unverifiable backup is a FAIL. Production needs the soak window and the "
+        "operator's approval first.",
+        annotations=_annotations("Backup (tickets 01, 06)"),
+    )
+    async def backup(environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False) -> BackupResult:
+        return await run_call(BackupArgs(environment=environment, dry_run=dry_run), ctx, BackupResult)
+
+    @mcp.tool(
+        description="Tickets 02 (staging) and 07 (production). Makes the 58 target indexes exist: each is "
+        "'present' (same name, valid), 'equivalent' (an existing valid index with the same definition under "
+        "another name: not duplicated), 'rebuilt' (an INVALID one of that name) or 'created'. Every build is "
+        "CREATE INDEX CONCURRENTLY on its own, after a check for long transactions, verified valid after; "
+        "then ANALYZE, and the menu queries are timed before and after (PASS needs them not slower).",
+        annotations=_annotations("Performance indexes (tickets 02, 07)"),
+    )
+    async def apply_indexes(
+        environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
+    ) -> ApplyIndexesResult:
+        return await run_call(
+            ApplyIndexesArgs(environment=environment, dry_run=dry_run), ctx, ApplyIndexesResult
+        )
+
+    @mcp.tool(
+        description="Tickets 03 (staging) and 08 (production). Enables Row Level Security on every menuca_v3 "
+        "table with its tenant-isolation policies and helper functions, all in one short-lock transaction "
+        "(RLS is never on without its policies), keeps pre-existing policies, then proves isolation with a "
+        "test matrix run as the real roles anon and authenticated with JWT claims, in transactions that are "
+        "always rolled back. Any failed test restores the previous RLS state and returns FAIL.",
+        annotations=_annotations("Row Level Security (tickets 03, 08)", destructiveHint=True),
+    )
+    async def apply_rls(
+        environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
+    ) -> ApplyRlsResult:
+        return await run_call(ApplyRlsArgs(environment=environment, dry_run=dry_run), ctx, ApplyRlsResult)
+
+    @mcp.tool(
+        description="Tickets 04 (staging) and 09 (production). Repairs orphaned combo groups from the V1 source "
+        "junction in ONE transaction: optionally backfills the referenced dishes missing from menuca_v3.dishes "
+        "(backfill_missing_dishes=true; as inactive dishes), inserts the missing combo items (never a duplicate "
+        "pair), and commits only if the gate holds: source-backed orphan rate < 5 % and integrity. Otherwise "
+        "everything is rolled back and the result says why and what to call next.",
+        annotations=_annotations("Combo repair (tickets 04, 09)", destructiveHint=True),
+    )
+    async def fix_combos(
+        environment: EnvironmentArg,
+        ctx: Context,
+        dry_run: DryRunArg = False,
+        backfill_missing_dishes: Annotated[
+            bool,
+            Field(
+                description="first add the referenced dishes that exist only in the V1 staging menu (inactive)"
+            ),
+        ] = False,
+    ) -> FixCombosResult:
+        args = FixCombosArgs(
+            environment=environment, dry_run=dry_run, backfill_missing_dishes=backfill_missing_dishes
+        )
+        return await run_call(args, ctx, FixCombosResult)
+
+    @mcp.tool(
+        description="Tickets 05 (staging) and 10 (production). Re-checks, from the database's real state, "
+        "everything tickets 02-04 promised (indexes, RLS and its test matrix, combo gate), integrity, the menu "
+        "query against the preflight baseline, and health; for production also compares the catalog with "
+        "staging and shows row counts side by side. Changes nothing.",
+        annotations=_annotations("Validation (tickets 05, 10)", readOnlyHint=True),
+    )
+    async def validate(environment: EnvironmentArg, ctx: Context) -> ValidateResult:
+        return await run_call(ValidateArgs(environment=environment), ctx, ValidateResult)
+
+    @mcp.tool(
+        description="Undo this run's work in one environment. scope='indexes' drops exactly the indexes the "
+        "run built; 'rls' restores the RLS flags and policies of the baseline; 'combos' deletes exactly "
+        "the rows of the recorded combo batch; 'full' restores the environment's verified backup in one "
+        "transaction (production needs the operator's `approve rollback`). The undone tickets, and later "
+        "ones of that environment, become ROLLED_BACK and must be run again in order. Rows other rows now "
+        "reference block the rollback and are reported; nothing is cascaded.",
+        annotations=_annotations("Rollback", destructiveHint=True, idempotentHint=False),
+    )
+    async def rollback(
+        environment: EnvironmentArg,
+        scope: Annotated[
+            Literal["indexes", "rls", "combos", "full"],
+            Field(description="what to undo: one step's work, or everything since the backup"),
+        ],
+        reason: Annotated[str, Field(min_length=1, max_length=500, description="why, for the execution log")],
+        ctx: Context,
+        dry_run: DryRunArg = False,
+    ) -> RollbackResult:
+        args = RollbackArgs(environment=environment, scope=scope, reason=reason, dry_run=dry_run)
+        return await run_call(args, ctx, RollbackResult)
+
+    _forbid_unknown_arguments(mcp)
+
+
+def _forbid_unknown_arguments(mcp: MCPServer) -> None:
+    """An argument no tool declares is a schema error, never silently dropped: an agent that sends
+    `approved_by` or `soak_hours` must learn that it means nothing (SPEC.md §5, STYLE.md example 6)."""
+    # The SDK builds each tool's argument model with pydantic's default (extra keys ignored) and has
+    # no option for it; Tool.fn_metadata and Tool.parameters are read at every call and listing.
+    for tool in mcp._tool_manager.list_tools():
+        loose = tool.fn_metadata.arg_model
+        strict = cast(
+            type[ArgModelBase],
+            type(
+                loose.__name__,
+                (loose,),
+                {"__module__": loose.__module__, "model_config": ConfigDict(extra="forbid")},
+            ),
+        )
+        tool.fn_metadata.arg_model = strict
+        tool.parameters = strict.model_json_schema(by_alias=True)

@@ -1,0 +1,117 @@
+"""The guard's questions to the databases: is the configuration usable, has staging drifted, take the
+advisory locks, end an interrupted server's backends. Replaced by fakes in the property tests."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Protocol
+
+import psycopg
+
+from server import db
+from server.engine.locks import advisory_locks
+from server.errors import NotConfigured
+from server.runbook import ENVIRONMENTS, Env, RunState
+from server.settings import Settings, redact_dsn
+from tools.lib.drift import staging_drift
+
+STALE_BACKEND_WAIT_S = 10.0
+
+BackendReport = dict[str, dict[str, int]]
+
+
+class Probes(Protocol):
+    def config_problem(self, environments: tuple[Env, ...]) -> str | None:
+        """Why the configured databases cannot be used by a call on `environments` (None: usable)."""
+        ...
+
+    def staging_drift(self, state: RunState) -> list[str]:
+        """Rule 6: every difference between staging now and what its tickets left."""
+        ...
+
+    def db_locks(
+        self, environments: tuple[Env, ...], run_id: str, best_effort: bool = False
+    ) -> contextlib.AbstractContextManager[list[int]]:
+        """Hold pg_try_advisory_lock on each database for the call (yielding the lock sessions' pids);
+        raise LockHeld when another session holds it. best_effort skips unreachable databases."""
+        ...
+
+    def end_stale_backends(
+        self, environments: tuple[Env, ...], run_id: str, own_pids: list[int]
+    ) -> BackendReport:
+        """Rule 9: wait (bounded) for the backends of this run's crashed server, then end them."""
+        ...
+
+
+class DatabaseProbes:
+    """Probes against the configured databases."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def config_problem(self, environments: tuple[Env, ...]) -> str | None:
+        missing = [env for env in ENVIRONMENTS if not self.settings.dsn(env)]
+        if missing:
+            names = " and ".join(f"MENUCA_{env.upper()}_DSN" for env in missing)
+            return f"{names} not set: configure both databases (environment or --staging-dsn/--production-dsn) and restart the server"
+        identities: dict[Env, tuple[object, ...]] = {}
+        for env in ENVIRONMENTS:
+            dsn = self.settings.dsn(env) or ""
+            try:
+                with db.session(dsn) as conn:
+                    row = db.query_one(conn, db.sql_file("common/identity.sql"))
+            except NotConfigured as exc:
+                if env in environments:
+                    return f"{env} database unreachable: {exc}"
+                continue  # the other database is down: it cannot be the one this call writes to
+            except psycopg.Error as exc:
+                return f"{env} database ({redact_dsn(dsn)}) answered with an error: {exc.diag.message_primary or exc}"
+            assert row is not None
+            identities[env] = (row["system_identifier"], row["datname"], row["postmaster_start"])
+        if len(identities) == 2 and identities["staging"] == identities["production"]:
+            return (
+                "staging and production are the same database (same system_identifier, name and start time): "
+                "point MENUCA_PRODUCTION_DSN at the production database"
+            )
+        return None
+
+    def staging_drift(self, state: RunState) -> list[str]:
+        with db.session(self.settings.dsn("staging") or "", run_id=state.run_id) as conn:
+            return staging_drift(conn, state)
+
+    def db_locks(
+        self, environments: tuple[Env, ...], run_id: str, best_effort: bool = False
+    ) -> contextlib.AbstractContextManager[list[int]]:
+        return advisory_locks(self.settings, environments, run_id, best_effort)
+
+    def end_stale_backends(
+        self, environments: tuple[Env, ...], run_id: str, own_pids: list[int]
+    ) -> BackendReport:
+        report: BackendReport = {}
+        name = db.application_name(run_id)
+        for env in environments:
+            with db.session(self.settings.dsn(env) or "", run_id=run_id, autocommit=True) as conn:
+                deadline = time.monotonic() + STALE_BACKEND_WAIT_S
+                waited = terminated = 0
+                while True:
+                    rows = db.query_all(
+                        conn,
+                        db.sql_file("common/run_backends.sql"),
+                        {"application_name": name, "exclude": own_pids},
+                    )
+                    if not rows:
+                        break
+                    if time.monotonic() > deadline:
+                        for row in rows:
+                            db.query_all(conn, "SELECT pg_terminate_backend(%s)", [row["pid"]])
+                            terminated += 1
+                        time.sleep(0.5)
+                        deadline = time.monotonic() + 5
+                        if terminated > 50:
+                            break
+                        continue
+                    waited = len(rows)
+                    time.sleep(0.2)
+                report[env] = {"waited_for": waited, "terminated": terminated}
+        return report

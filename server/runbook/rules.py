@@ -1,0 +1,369 @@
+"""The rules of SPEC.md §5, decided in one place: `decide(state, call, facts)` reads them top to bottom
+in SPEC's precedence order over the run state and the facts the guard gathered. No I/O here."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from server.runbook.state import RunState, TicketState, TicketStatus, parse_ts
+from server.runbook.tickets import (
+    BACKUP_TICKET,
+    FIRST,
+    SOAK_AFTER,
+    SOAK_TICKET,
+    Env,
+    Scope,
+    Ticket,
+    TicketEnv,
+    ToolName,
+    env_tickets,
+    scope_tickets,
+    ticket_for,
+)
+
+
+class Code(StrEnum):
+    """Refusal codes, in the order SPEC.md §5 reports them when several apply."""
+
+    NOT_CONFIGURED = "NOT_CONFIGURED"
+    HALTED = "HALTED"
+    BLOCKED_BY_FAILURE = "BLOCKED_BY_FAILURE"
+    OUT_OF_ORDER = "OUT_OF_ORDER"
+    SOAK_PENDING = "SOAK_PENDING"
+    APPROVAL_REQUIRED = "APPROVAL_REQUIRED"
+    STAGING_DRIFTED = "STAGING_DRIFTED"
+    LOCKED = "LOCKED"
+
+
+@dataclass(frozen=True)
+class Gates:
+    """The settings that gate a run."""
+
+    soak_hours: float
+    require_approval: bool
+
+
+@dataclass(frozen=True)
+class Call:
+    tool: ToolName
+    environment: Env | None = None
+    dry_run: bool = False
+    scope: Scope | None = None
+
+    @property
+    def ticket(self) -> Ticket | None:
+        """The ticket the call maps to (None for rollback, which has none of its own)."""
+        return None if self.tool == "rollback" else ticket_for(self.tool, self.environment)
+
+    @property
+    def ticket_id(self) -> str | None:
+        """The ticket the call is journaled under (a rollback: its environment's backup ticket)."""
+        if self.tool == "rollback":
+            return BACKUP_TICKET[self.environment] if self.environment else None
+        ticket = self.ticket
+        return ticket.id if ticket else None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the guard found out about the world before deciding (None: not looked at)."""
+
+    config_problem: str | None = None  # the databases cannot be used (preflight reports it instead)
+    unusable: str | None = None  # the run directory or a database failed mid-call: refuses every tool
+    drift: tuple[str, ...] | None = None
+    locked: str | None = None
+    changed_sql: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: Code
+    message: str
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Rule 8: a COMPLETE ticket's recorded result is returned again; nothing runs."""
+
+    ticket: TicketState
+
+
+@dataclass(frozen=True)
+class Run:
+    """The call may run. `changed_sql` non-empty: it FAILs without running, naming the files."""
+
+    ticket_id: str
+    new_run: bool = False
+    resumes_interrupted: bool = False
+    rollback_targets: tuple[str, ...] = ()
+    uses_approval: bool = False
+    changed_sql: tuple[str, ...] = ()
+
+
+Decision = Refusal | Replay | Run
+
+
+@dataclass(frozen=True)
+class NextStep:
+    ticket: str
+    tool: ToolName
+    environment: TicketEnv
+    blocked_by: Code | None
+
+
+def needs_drift_check(call: Call) -> bool:
+    """Rule 6 is checked before the soak ticket (dry runs included)."""
+    ticket = call.ticket
+    return ticket is not None and ticket.id == SOAK_TICKET
+
+
+def decide(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetime) -> Decision:
+    """Every rule of SPEC.md §5 in its order: rule 8 first, then the first refusal that applies."""
+    if call.tool != "rollback":
+        recorded = replayable(state, call)
+        if recorded is not None:
+            return Replay(recorded)
+    if facts.unusable:
+        return Refusal(Code.NOT_CONFIGURED, f"{facts.unusable}.")
+    if facts.config_problem and call.tool != "preflight":  # preflight reports it as a failed check
+        return Refusal(Code.NOT_CONFIGURED, f"{facts.config_problem}.")
+    refusal = _halt_rule(state) or (
+        _rollback_rules(state, call, gates)
+        if call.tool == "rollback"
+        else _ticket_rules(state, call, gates, now)
+    )
+    if refusal is not None:
+        return refusal
+    if facts.drift:
+        return Refusal(
+            Code.STAGING_DRIFTED,
+            "staging no longer matches what its tickets left: "
+            + "; ".join(facts.drift)
+            + ". Repair staging (or roll it back and redo tickets 02-05), then call backup with "
+            "environment=production again.",
+        )
+    if facts.locked:
+        return Refusal(Code.LOCKED, facts.locked)
+    return _run(state, call, facts, gates)
+
+
+def _run(state: RunState, call: Call, facts: Facts, gates: Gates) -> Run:
+    ticket_id = call.ticket_id or FIRST.id
+    changed = facts.changed_sql if call.tool != "preflight" else ()
+    if call.tool == "rollback":
+        assert call.environment is not None and call.scope is not None  # the argument schema requires both
+        return Run(
+            ticket_id,
+            rollback_targets=tuple(rollback_targets(state, call.environment, call.scope)),
+            uses_approval=call.environment == "production"
+            and call.scope == "full"
+            and gates.require_approval,
+            changed_sql=changed,
+        )
+    status = state.status(ticket_id)
+    return Run(
+        ticket_id,
+        new_run=call.tool == "preflight" and not state.active,
+        resumes_interrupted=not call.dry_run and status == TicketStatus.IN_PROGRESS,
+        changed_sql=changed,
+    )
+
+
+def _halt_rule(state: RunState) -> Refusal | None:
+    if not state.halted:
+        return None
+    reason = f" ({state.halt_reason})" if state.halt_reason else ""
+    return Refusal(
+        Code.HALTED,
+        f"the operator halted the run{reason}: no mutating call runs until the operator runs "
+        "`menuca-migrate resume`; call status to see when it is lifted.",
+    )
+
+
+def _ticket_rules(state: RunState, call: Call, gates: Gates, now: datetime) -> Refusal | None:
+    """Rules 1, 2, 4 and 5 for a ticket call."""
+    ticket = call.ticket
+    if ticket is None:
+        return Refusal(
+            Code.OUT_OF_ORDER, f"{call.tool} is not a ticket tool; call status to see what is next."
+        )
+    if not state.active:
+        if ticket.id == FIRST.id:
+            return None
+        return Refusal(
+            Code.OUT_OF_ORDER,
+            f"{ticket.describe()} cannot run: there is no run in progress; call preflight to start one.",
+        )
+    failed = state.failed()
+    if failed is not None and failed.id != ticket.id:
+        return Refusal(
+            Code.BLOCKED_BY_FAILURE,
+            f"{failed.describe()} FAILED and blocks every other step: fix the cause and "
+            f"{failed.how_to_call()} again, or call rollback"
+            + (f" with environment={failed.environment}" if failed.environment != "both" else "")
+            + "; status shows the details.",
+        )
+    first = state.first_not_complete()
+    if first is None:
+        return Refusal(Code.OUT_OF_ORDER, "the run is complete; call status for the summary.")
+    if first.id != ticket.id:
+        return Refusal(
+            Code.OUT_OF_ORDER,
+            f"{ticket.describe()} cannot run yet: {first.describe()} is {state.status(first.id)} "
+            f"and comes first; {first.how_to_call()} next.",
+        )
+    if ticket.id == SOAK_TICKET:
+        left = soak_remaining_s(state, now, gates.soak_hours)
+        if left is not None:
+            return Refusal(
+                Code.SOAK_PENDING,
+                f"production waits for the soak window after ticket {SOAK_AFTER}: {math.ceil(left)} seconds "
+                f"left (soak {gates.soak_hours:g} h); call status to watch soak_remaining_s, then call backup "
+                "with environment=production.",
+            )
+        if gates.require_approval and state.valid_approval() is None:
+            return Refusal(
+                Code.APPROVAL_REQUIRED,
+                f"production needs a human approval given after ticket {SOAK_AFTER} passed: ask the operator "
+                "to run `menuca-migrate approve production --by NAME`, then call backup with "
+                "environment=production again.",
+            )
+    return None
+
+
+def _rollback_rules(state: RunState, call: Call, gates: Gates) -> Refusal | None:
+    """Rules 2, 5 and 10 for a rollback."""
+    env = call.environment
+    if env is None:
+        return Refusal(Code.OUT_OF_ORDER, "rollback needs an environment.")
+    failed = state.failed()
+    if failed is not None and failed.environment not in (env, "both"):
+        return Refusal(
+            Code.BLOCKED_BY_FAILURE,
+            f"{failed.describe()} FAILED: only its own re-run or a rollback of {failed.environment} may run; "
+            f"call rollback with environment={failed.environment} or {failed.how_to_call()}.",
+        )
+    backup = BACKUP_TICKET[env]
+    if state.run_id is None or (state.ended and state.ended_reason != "complete"):
+        return Refusal(
+            Code.OUT_OF_ORDER, "there is no run to roll back; call status to see where things stand."
+        )
+    if state.status(backup) != TicketStatus.COMPLETE:
+        return Refusal(
+            Code.OUT_OF_ORDER,
+            f"rollback on {env} needs ticket {backup} (backup of {env}) COMPLETE first; nothing of {env} has "
+            "been changed by this run before it. Call status to see what is next.",
+        )
+    production_backup = BACKUP_TICKET["production"]
+    if env == "staging" and state.status(production_backup) == TicketStatus.COMPLETE:
+        return Refusal(
+            Code.OUT_OF_ORDER,
+            f"staging can no longer be rolled back: production work has begun (ticket {production_backup} is "
+            "COMPLETE); roll back production instead, with environment=production.",
+        )
+    if (
+        env == "production"
+        and call.scope == "full"
+        and gates.require_approval
+        and not state.rollback_approvals
+    ):
+        return Refusal(
+            Code.APPROVAL_REQUIRED,
+            "a full restore of production needs a human approval: ask the operator to run "
+            "`menuca-migrate approve rollback --by NAME`, then call rollback again.",
+        )
+    return None
+
+
+def replayable(state: RunState, call: Call) -> TicketState | None:
+    """Rule 8: a call to a COMPLETE ticket of the current run returns its recorded result."""
+    ticket = call.ticket
+    if ticket is None or state.run_id is None:
+        return None
+    if ticket.id == FIRST.id and not state.active:
+        return None  # the run has ended: this preflight starts a new run
+    if state.ended and state.ended_reason != "complete":
+        return None
+    ticket_state = state.tickets[ticket.id]
+    if ticket_state.status == TicketStatus.COMPLETE and ticket_state.result is not None:
+        return ticket_state
+    return None
+
+
+def soak_remaining_s(state: RunState, now: datetime, soak_hours: float) -> float | None:
+    """Seconds left in the soak window after the last staging ticket, or None when not soaking."""
+    done = state.tickets[SOAK_AFTER]
+    if not state.active or done.status != TicketStatus.COMPLETE or done.finished_at is None:
+        return None
+    if state.status(SOAK_TICKET) == TicketStatus.COMPLETE:
+        return None
+    left = soak_hours * 3600 - (now - parse_ts(done.finished_at)).total_seconds()
+    return max(left, 0.0) if left > 0 else None
+
+
+def rollback_targets(state: RunState, environment: Env, scope: Scope) -> list[str]:
+    """Tickets a rollback returns to ROLLED_BACK: those it undoes and every later one of the
+    environment that is COMPLETE, FAILED or IN_PROGRESS (else a failure would block forever)."""
+    first = min(scope_tickets(environment, scope))
+    touched = {TicketStatus.COMPLETE, TicketStatus.FAILED, TicketStatus.IN_PROGRESS}
+    return [t.id for t in env_tickets(environment) if t.id >= first and state.status(t.id) in touched]
+
+
+# -- the operator's half of rule 5 ---------------------------------------------------------------------------
+
+
+def production_approval_binding(state: RunState) -> int | Refusal:
+    """The journal entry an `approve production` binds to: the current completion of the soak ticket's
+    predecessor; a Refusal when there is none."""
+    done = state.tickets[SOAK_AFTER]
+    if not state.active or done.status != TicketStatus.COMPLETE or done.completed_seq is None:
+        return Refusal(
+            Code.APPROVAL_REQUIRED,
+            f"production can only be approved after ticket {SOAK_AFTER} (validate on staging) is COMPLETE; it is "
+            f"{done.status if state.active else 'not started (no run)'}. Run `menuca-migrate status`.",
+        )
+    return done.completed_seq
+
+
+def rollback_approval_refusal(state: RunState) -> Refusal | None:
+    """`approve rollback` needs this run's production backup."""
+    backup = BACKUP_TICKET["production"]
+    if state.run_id is None or state.status(backup) != TicketStatus.COMPLETE:
+        return Refusal(
+            Code.OUT_OF_ORDER,
+            f"there is no production backup in this run (ticket {backup} is not COMPLETE): nothing to restore.",
+        )
+    return None
+
+
+def abandon_refusal(state: RunState) -> Refusal | None:
+    if not state.active:
+        return Refusal(Code.OUT_OF_ORDER, "there is no run in progress to abandon.")
+    return None
+
+
+def next_step(state: RunState, gates: Gates, now: datetime, *, configured: bool = True) -> NextStep | None:
+    """What the agent should call next, and what blocks it; None when the run is complete."""
+    if not state.active:
+        if state.ended and state.ended_reason == "complete":
+            return None
+        first = FIRST
+    else:
+        nxt = state.failed() or state.first_not_complete()
+        if nxt is None:
+            return None
+        first = nxt
+    blocked: Code | None = None
+    if not configured:
+        blocked = Code.NOT_CONFIGURED
+    elif state.halted:
+        blocked = Code.HALTED
+    elif first.id == SOAK_TICKET and state.active:
+        if soak_remaining_s(state, now, gates.soak_hours) is not None:
+            blocked = Code.SOAK_PENDING
+        elif gates.require_approval and state.valid_approval() is None:
+            blocked = Code.APPROVAL_REQUIRED
+    return NextStep(first.id, first.tool, first.environment, blocked)

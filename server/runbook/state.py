@@ -1,0 +1,185 @@
+"""The run state, derived from the journal's events alone (nothing is cached across calls)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from server.runbook.tickets import LAST, SOAK_AFTER, TICKETS, Ticket
+
+
+class TicketStatus(StrEnum):
+    PENDING = "PENDING"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+    ROLLED_BACK = "ROLLED_BACK"
+
+
+class EventKind(StrEnum):
+    """The closed set of journal events (SPEC.md §7)."""
+
+    RECEIVED = "received"
+    REFUSED = "refused"
+    STARTED = "started"
+    PASSED = "passed"
+    FAILED = "failed"
+    DRY_RUN = "dry_run"
+    REPLAYED = "replayed"
+    INTERRUPTED = "interrupted"
+    ROLLED_BACK = "rolled_back"
+    HALTED = "halted"
+    RESUMED = "resumed"
+    APPROVED = "approved"
+    ABANDONED = "abandoned"
+    JOURNAL_REPAIRED = "journal_repaired"
+
+
+@dataclass
+class TicketState:
+    status: TicketStatus = TicketStatus.PENDING
+    started_at: str | None = None
+    finished_at: str | None = None
+    result: dict[str, Any] | None = None
+    record: dict[str, Any] | None = None
+    completed_seq: int | None = None
+    attempts: int = 0
+
+
+@dataclass
+class Approval:
+    by: str
+    at: str
+    seq: int
+    bound_to_seq: int
+
+
+@dataclass
+class RunState:
+    """Where the run stands, derived from the journal alone (nothing is cached across calls)."""
+
+    run_id: str | None = None
+    ended: bool = False
+    ended_reason: str | None = None
+    tickets: dict[str, TicketState] = field(default_factory=lambda: {t.id: TicketState() for t in TICKETS})
+    halted: bool = False
+    halt_reason: str | None = None
+    approval: Approval | None = None
+    rollback_approvals: list[Approval] = field(default_factory=list)
+    head_seq: int = 0
+    head_hash: str | None = None
+    # records of earlier tickets (baselines, snapshots, created objects) keyed by ticket id; every
+    # attempt's record is kept so a rollback can undo work of a ticket that failed or was interrupted
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def status(self, ticket_id: str) -> TicketStatus:
+        return self.tickets[ticket_id].status
+
+    @property
+    def active(self) -> bool:
+        return self.run_id is not None and not self.ended
+
+    def first_not_complete(self) -> Ticket | None:
+        for ticket in TICKETS:
+            if self.status(ticket.id) != TicketStatus.COMPLETE:
+                return ticket
+        return None
+
+    def failed(self) -> Ticket | None:
+        for ticket in TICKETS:
+            if self.status(ticket.id) == TicketStatus.FAILED:
+                return ticket
+        return None
+
+    def valid_approval(self) -> Approval | None:
+        done = self.tickets[SOAK_AFTER]
+        if (
+            self.approval
+            and done.status == TicketStatus.COMPLETE
+            and self.approval.bound_to_seq == done.completed_seq
+        ):
+            return self.approval
+        return None
+
+
+def fold(events: Iterable[Mapping[str, Any]]) -> RunState:
+    """Replay journal events into the run state."""
+    state = RunState()
+    for event in events:
+        apply_event(state, event)
+    return state
+
+
+def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
+    kind = event.get("event")
+    ticket_id = event.get("ticket")
+    run_id = event.get("run_id")
+    details: Mapping[str, Any] = event.get("details") or {}
+    state.head_seq = int(event.get("seq", state.head_seq))
+    state.head_hash = event.get("hash", state.head_hash)
+
+    if kind == EventKind.STARTED and details.get("new_run"):
+        fresh = RunState(halted=state.halted, halt_reason=state.halt_reason)
+        fresh.head_seq, fresh.head_hash = state.head_seq, state.head_hash
+        state.__dict__.update(fresh.__dict__)
+        state.run_id = run_id
+    if kind in (EventKind.HALTED, EventKind.RESUMED):
+        state.halted = kind == EventKind.HALTED
+        state.halt_reason = details.get("reason") if state.halted else None
+        return
+    if kind == EventKind.JOURNAL_REPAIRED:
+        return
+    if run_id is None or run_id != state.run_id:
+        return  # an event of an earlier run, or a refusal before any run
+    if kind == EventKind.ABANDONED:
+        state.ended, state.ended_reason = True, str(details.get("reason", "abandoned"))
+        return
+    if kind == EventKind.APPROVED:
+        approval = Approval(
+            by=str(details.get("by")),
+            at=str(event.get("ts")),
+            seq=int(event["seq"]),
+            bound_to_seq=int(details.get("bound_to_seq") or 0),
+        )
+        if details.get("kind") == "rollback":
+            state.rollback_approvals.append(approval)
+        else:
+            state.approval = approval
+        return
+    if ticket_id is None or ticket_id not in state.tickets:
+        return
+    ticket = state.tickets[ticket_id]
+    if kind == EventKind.STARTED and event.get("tool") != "rollback":
+        ticket.status = TicketStatus.IN_PROGRESS
+        ticket.started_at = event.get("ts")
+        ticket.finished_at = None
+        ticket.attempts += 1
+    elif kind == EventKind.STARTED and event.get("tool") == "rollback" and details.get("uses_approval"):
+        if state.rollback_approvals:
+            state.rollback_approvals.pop(0)
+    elif kind in (EventKind.PASSED, EventKind.FAILED) and event.get("tool") != "rollback":
+        ticket.status = TicketStatus.COMPLETE if kind == EventKind.PASSED else TicketStatus.FAILED
+        ticket.finished_at = event.get("ts")
+        ticket.result = details.get("result")
+        ticket.record = details.get("record")
+        ticket.completed_seq = int(event["seq"]) if kind == EventKind.PASSED else None
+        if details.get("record") is not None:
+            state.records.setdefault(ticket_id, []).append(details["record"])
+    elif kind == EventKind.ROLLED_BACK:
+        for undone in details.get("tickets", []):
+            if undone in state.tickets:
+                state.tickets[undone].status = TicketStatus.ROLLED_BACK
+                state.tickets[undone].completed_seq = None
+        if details.get("record") is not None:
+            state.records.setdefault(ticket_id, []).append(details["record"])
+    if state.status(LAST.id) == TicketStatus.COMPLETE:
+        state.ended, state.ended_reason = True, "complete"
+    elif state.ended_reason == "complete":
+        state.ended, state.ended_reason = False, None  # a production rollback after the end reopens it
+
+
+def parse_ts(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
