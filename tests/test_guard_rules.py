@@ -14,7 +14,7 @@ import pytest
 from server.engine.guard import Guard
 from server.engine.locks import RUN_LOCK
 from server.errors import Refused
-from server.runbook import TICKETS, Code
+from server.runbook import TICKETS, RefusalCode
 from server.settings import Settings
 from tests.conftest import call_guard
 from tests.fakes import Clock, FakeProbes
@@ -79,13 +79,13 @@ def test_every_ticket_called_before_its_predecessor_is_refused_out_of_order_nami
     world,
 ) -> None:  # type: ignore[no-untyped-def]
     guard, *_ = world
-    assert refused(guard, "backup", "staging").code == Code.OUT_OF_ORDER  # no run yet
+    assert refused(guard, "backup", "staging").code == RefusalCode.OUT_OF_ORDER  # no run yet
     call(guard, "preflight")
     for tool, env in STEPS[2:6]:
         r = refused(guard, tool, env)
-        assert r.code == Code.OUT_OF_ORDER
+        assert r.code == RefusalCode.OUT_OF_ORDER
         assert "call backup with environment=staging next" in r.message
-    assert refused(guard, "backup", "production").code == Code.OUT_OF_ORDER
+    assert refused(guard, "backup", "production").code == RefusalCode.OUT_OF_ORDER
 
 
 def test_results_carry_next_and_the_run_proceeds_in_order(world) -> None:  # type: ignore[no-untyped-def]
@@ -104,8 +104,8 @@ def test_a_failed_ticket_blocks_everything_but_its_rerun_rollback_and_status(wor
     run_through(guard, "01")
     steps.fail.add("apply_indexes:staging")
     assert call(guard, "apply_indexes", "staging")["status"] == "FAIL"
-    assert refused(guard, "apply_rls", "staging").code == Code.BLOCKED_BY_FAILURE
-    assert refused(guard, "backup", "production").code == Code.BLOCKED_BY_FAILURE
+    assert refused(guard, "apply_rls", "staging").code == RefusalCode.BLOCKED_BY_FAILURE
+    assert refused(guard, "backup", "production").code == RefusalCode.BLOCKED_BY_FAILURE
     assert guard.status().model_dump()["tickets"][2]["status"] == "FAILED"
     steps.fail.clear()
     assert call(guard, "apply_indexes", "staging")["status"] == "PASS"
@@ -129,7 +129,7 @@ def test_halt_refuses_every_mutating_call_until_resume(world) -> None:  # type: 
     guard, *_ = world
     guard.halt("lunch")
     r = refused(guard, "preflight")
-    assert r.code == Code.HALTED and "lunch" in r.message
+    assert r.code == RefusalCode.HALTED and "lunch" in r.message
     assert guard.status().model_dump()["halted"] is True
     guard.resume()
     assert call(guard, "preflight")["status"] == "PASS"
@@ -142,12 +142,12 @@ def test_production_waits_for_the_soak_window_then_for_an_approval_bound_to_tick
     guard, _, _, clock = world
     run_through(guard, "05")
     r = refused(guard, "backup", "production")
-    assert r.code == Code.SOAK_PENDING and "14400 seconds left" in r.message
+    assert r.code == RefusalCode.SOAK_PENDING and "14400 seconds left" in r.message
     assert guard.status().model_dump()["soak_remaining_s"] == pytest.approx(14400, abs=2)
     assert guard.status().model_dump()["next"]["blocked_by"] == "SOAK_PENDING"
     clock.now += timedelta(hours=4, seconds=1)
     r = refused(guard, "backup", "production")
-    assert r.code == Code.APPROVAL_REQUIRED and "approve production" in r.message
+    assert r.code == RefusalCode.APPROVAL_REQUIRED and "approve production" in r.message
     guard.approve_production("Ada")
     assert guard.status().model_dump()["approval"]["by"] == "Ada"
     assert call(guard, "backup", "production")["status"] == "PASS"
@@ -162,9 +162,9 @@ def test_an_approval_given_before_a_staging_rollback_no_longer_counts(world) -> 
     assert guard.status().model_dump()["approval"] is None
     call(guard, "fix_combos", "staging")
     call(guard, "validate", "staging")
-    assert refused(guard, "backup", "production").code == Code.SOAK_PENDING  # the soak clock restarted
+    assert refused(guard, "backup", "production").code == RefusalCode.SOAK_PENDING  # the soak clock restarted
     clock.now += timedelta(hours=5)
-    assert refused(guard, "backup", "production").code == Code.APPROVAL_REQUIRED
+    assert refused(guard, "backup", "production").code == RefusalCode.APPROVAL_REQUIRED
 
 
 def test_approve_production_is_refused_before_ticket_05_passed(world) -> None:  # type: ignore[no-untyped-def]
@@ -172,7 +172,7 @@ def test_approve_production_is_refused_before_ticket_05_passed(world) -> None:  
     run_through(guard, "04")
     with pytest.raises(Refused) as caught:
         guard.approve_production("Ada")
-    assert caught.value.code == Code.APPROVAL_REQUIRED
+    assert caught.value.code == RefusalCode.APPROVAL_REQUIRED
 
 
 def test_without_require_approval_production_runs_after_the_soak(tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_staging_drift_refuses_ticket_06_naming_each_difference(world) -> None: 
     guard.approve_production("Ada")
     probes.drift = ["index idx_dishes_course is missing", "RLS disabled on menuca_v3.dishes"]
     r = refused(guard, "backup", "production")
-    assert r.code == Code.STAGING_DRIFTED
+    assert r.code == RefusalCode.STAGING_DRIFTED
     assert "idx_dishes_course" in r.message and "menuca_v3.dishes" in r.message
     assert guard.status().model_dump()["tickets"][6]["status"] == "PENDING"
 
@@ -209,7 +209,7 @@ def test_a_call_while_another_holds_the_run_directory_lock_is_refused_locked(wor
     fd = os.open(guard.settings.run_dir / RUN_LOCK, os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
-        assert refused(guard, "backup", "staging").code == Code.LOCKED
+        assert refused(guard, "backup", "staging").code == RefusalCode.LOCKED
     finally:
         os.close(fd)
     assert call(guard, "backup", "staging")["status"] == "PASS"
@@ -219,7 +219,7 @@ def test_a_call_while_another_server_holds_the_advisory_lock_is_refused_locked(w
     guard, probes, *_ = world
     call(guard, "preflight")
     probes.db_locked = True
-    assert refused(guard, "backup", "staging").code == Code.LOCKED
+    assert refused(guard, "backup", "staging").code == RefusalCode.LOCKED
     assert any(e["outcome"] == "REFUSED LOCKED" for e in guard.journal.events())
 
 
@@ -262,7 +262,7 @@ def test_a_ticket_left_in_progress_is_shown_interrupted_and_its_rerun_ends_stale
 def test_rollback_needs_the_environments_backup_and_returns_later_tickets_to_rolled_back(world) -> None:  # type: ignore[no-untyped-def]
     guard, *_ = world
     call(guard, "preflight")
-    assert refused(guard, "rollback", "staging", scope="full", reason="x").code == Code.OUT_OF_ORDER
+    assert refused(guard, "rollback", "staging", scope="full", reason="x").code == RefusalCode.OUT_OF_ORDER
     run_through(guard, "04")
     result = call(guard, "rollback", "staging", scope="indexes", reason="redo")
     assert result["tickets_rolled_back"] == ["02", "03", "04"]
@@ -273,7 +273,7 @@ def test_rollback_needs_the_environments_backup_and_returns_later_tickets_to_rol
         "ROLLED_BACK",
         "ROLLED_BACK",
     ]
-    assert refused(guard, "apply_rls", "staging").code == Code.OUT_OF_ORDER
+    assert refused(guard, "apply_rls", "staging").code == RefusalCode.OUT_OF_ORDER
 
 
 def test_staging_cannot_be_rolled_back_once_production_has_begun(world) -> None:  # type: ignore[no-untyped-def]
@@ -282,7 +282,7 @@ def test_staging_cannot_be_rolled_back_once_production_has_begun(world) -> None:
     clock.now += timedelta(hours=5)
     guard.approve_production("Ada")
     call(guard, "backup", "production")
-    assert refused(guard, "rollback", "staging", scope="rls", reason="x").code == Code.OUT_OF_ORDER
+    assert refused(guard, "rollback", "staging", scope="rls", reason="x").code == RefusalCode.OUT_OF_ORDER
 
 
 def test_a_full_production_restore_needs_one_approval_per_restore(world) -> None:  # type: ignore[no-untyped-def]
@@ -292,12 +292,16 @@ def test_a_full_production_restore_needs_one_approval_per_restore(world) -> None
     guard.approve_production("Ada")
     call(guard, "backup", "production")
     call(guard, "apply_indexes", "production")
-    assert refused(guard, "rollback", "production", scope="full", reason="bad").code == Code.APPROVAL_REQUIRED
+    assert (
+        refused(guard, "rollback", "production", scope="full", reason="bad").code
+        == RefusalCode.APPROVAL_REQUIRED
+    )
     guard.approve_rollback("Grace")
     assert call(guard, "rollback", "production", scope="full", reason="bad")["status"] == "PASS"
     call(guard, "apply_indexes", "production")
     assert (
-        refused(guard, "rollback", "production", scope="full", reason="again").code == Code.APPROVAL_REQUIRED
+        refused(guard, "rollback", "production", scope="full", reason="again").code
+        == RefusalCode.APPROVAL_REQUIRED
     )
     assert call(guard, "rollback", "production", scope="indexes", reason="narrow")["status"] == "PASS"
 
@@ -311,7 +315,7 @@ def test_not_configured_comes_first_of_the_refusals(world) -> None:  # type: ign
     probes.config = "MENUCA_PRODUCTION_DSN not set"
     guard.halt("x")
     r = refused(guard, "backup", "staging")
-    assert r.code == Code.NOT_CONFIGURED and "MENUCA_PRODUCTION_DSN" in r.message
+    assert r.code == RefusalCode.NOT_CONFIGURED and "MENUCA_PRODUCTION_DSN" in r.message
 
 
 def test_halted_outranks_failure_and_order(world) -> None:  # type: ignore[no-untyped-def]
@@ -319,9 +323,9 @@ def test_halted_outranks_failure_and_order(world) -> None:  # type: ignore[no-un
     run_through(guard, "01")
     steps.fail.add("apply_indexes:staging")
     call(guard, "apply_indexes", "staging")
-    assert refused(guard, "fix_combos", "staging").code == Code.BLOCKED_BY_FAILURE
+    assert refused(guard, "fix_combos", "staging").code == RefusalCode.BLOCKED_BY_FAILURE
     guard.halt("x")
-    assert refused(guard, "fix_combos", "staging").code == Code.HALTED
+    assert refused(guard, "fix_combos", "staging").code == RefusalCode.HALTED
 
 
 def test_every_refusal_is_journaled_and_logged(world) -> None:  # type: ignore[no-untyped-def]
@@ -347,7 +351,7 @@ def test_abandon_ends_the_run_and_the_next_preflight_starts_a_new_one(world) -> 
     guard, *_ = world
     first = call(guard, "preflight")["run_id"]
     guard.abandon("wrong target")
-    assert refused(guard, "backup", "staging").code == Code.OUT_OF_ORDER
+    assert refused(guard, "backup", "staging").code == RefusalCode.OUT_OF_ORDER
     second = call(guard, "preflight")
     assert second["run_id"] != first and second["replayed"] is False
 

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from server.app.tickets_doc import ticket_markdown
-from server.runbook import SCOPE_TICKETS, TICKETS, Code, RunState, Ticket, TicketStatus, rollback_targets
+from server.runbook import (
+    SCOPE_TICKETS,
+    TICKETS,
+    RefusalCode,
+    RunState,
+    Ticket,
+    TicketStatus,
+    rollback_targets,
+)
 
 TICKETS_DIR = Path(__file__).resolve().parent.parent / "tickets"
 README = TICKETS_DIR / "README.md"
@@ -150,7 +158,7 @@ def test_readme_describes_the_ticket_template() -> None:
 
 def test_readme_explains_every_refusal_code_in_precedence_order() -> None:
     rows = [row for row in _table_rows(_read(README)) if re.fullmatch(r"`[A-Z_]+`", row[0])]
-    assert [row[0].strip("`") for row in rows] == [str(code) for code in Code]
+    assert [row[0].strip("`") for row in rows] == [str(code) for code in RefusalCode]
 
 
 def test_readme_lists_the_operator_commands() -> None:

@@ -18,11 +18,11 @@ from server import db
 from server.dev.client import ToolOutcome, call_tool, connect, server_env
 from server.engine.registry import make_guard
 from server.errors import Refused, ReplayError
-from server.runbook import Code
+from server.runbook import RefusalCode
 from server.settings import Settings
 
 Environment = Literal["staging", "production"]
-CODES = {str(code) for code in Code}
+CODES = {str(code) for code in RefusalCode}
 
 
 class Expect(BaseModel):

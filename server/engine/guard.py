@@ -32,7 +32,7 @@ from server.runbook import (
     EventKind,
     Facts,
     Gates,
-    Refusal,
+    Refuse,
     Replay,
     Run,
     RunState,
@@ -152,7 +152,7 @@ class Guard:
             raise Refused("NOT_CONFIGURED", f"{exc}.") from exc
         return self.load_state()
 
-    def _decide(self, state: RunState, call: Call, facts: Facts) -> Refusal | Replay | Run:
+    def _decide(self, state: RunState, call: Call, facts: Facts) -> Refuse | Replay | Run:
         decision = decide(state, call, facts, self.gates, self.clock())
         if isinstance(decision, Run) and needs_drift_check(
             call
@@ -174,11 +174,9 @@ class Guard:
         with run_dir_lock(self.settings.run_dir), advisory as own_pids:
             yield own_pids
 
-    def _answer(
-        self, state: RunState, call: Call, args: ToolArgs, decision: Refusal | Replay
-    ) -> TicketResult:
+    def _answer(self, state: RunState, call: Call, args: ToolArgs, decision: Refuse | Replay) -> TicketResult:
         """A refusal (raised) or a replay of the recorded result (rule 8)."""
-        if isinstance(decision, Refusal):
+        if isinstance(decision, Refuse):
             self._refuse(state, call, args, decision)
         model = self.result_models.get(call.tool, UnmodelledResult)
         recorded = model.model_validate({**(decision.ticket.result or {}), "replayed": True})
@@ -194,7 +192,7 @@ class Guard:
         )
         return recorded
 
-    def _refuse(self, state: RunState, call: Call, args: ToolArgs, refusal: Refusal) -> NoReturn:
+    def _refuse(self, state: RunState, call: Call, args: ToolArgs, refusal: Refuse) -> NoReturn:
         refused = Refused(str(refusal.code), scrub(refusal.message, self.settings.secrets()))
         self.journal.append(
             EventKind.REFUSED,

@@ -10,9 +10,9 @@ from server.journal import execlog
 from server.runbook import (
     SOAK_AFTER,
     SOAK_TICKET,
-    Code,
     EventKind,
-    Refusal,
+    RefusalCode,
+    Refuse,
     RunState,
     abandon_refusal,
     fold,
@@ -26,14 +26,14 @@ if TYPE_CHECKING:
 Entry = dict[str, object]
 
 
-def _raise(refusal: Refusal) -> NoReturn:
+def _raise(refusal: Refuse) -> NoReturn:
     raise Refused(str(refusal.code), refusal.message)
 
 
 def approve_production(guard: Guard, by: str) -> Entry:
     def bound_seq(state: RunState) -> int:
         binding = production_approval_binding(state)
-        if isinstance(binding, Refusal):
+        if isinstance(binding, Refuse):
             _raise(binding)
         return binding
 
@@ -43,7 +43,7 @@ def approve_production(guard: Guard, by: str) -> Entry:
     def still_bound(events: list[dict[str, object]]) -> None:
         if bound_seq(fold(events)) != seq:
             raise Refused(
-                str(Code.OUT_OF_ORDER),
+                str(RefusalCode.OUT_OF_ORDER),
                 "the run moved while the approval was being written: run status and try again.",
             )
 

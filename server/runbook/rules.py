@@ -25,8 +25,8 @@ from server.runbook.tickets import (
 )
 
 
-class Code(StrEnum):
-    """Refusal codes, in the order SPEC.md §5 reports them when several apply."""
+class RefusalCode(StrEnum):
+    """Refuse codes, in the order SPEC.md §5 reports them when several apply."""
 
     NOT_CONFIGURED = "NOT_CONFIGURED"
     HALTED = "HALTED"
@@ -79,8 +79,10 @@ class Facts:
 
 
 @dataclass(frozen=True)
-class Refusal:
-    code: Code
+class Refuse:
+    """The call may not run: the code, and one sentence that says why and what to do instead."""
+
+    code: RefusalCode
     message: str
 
 
@@ -103,7 +105,7 @@ class Run:
     changed_sql: tuple[str, ...] = ()
 
 
-Decision = Refusal | Replay | Run
+Decision = Refuse | Replay | Run
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class NextStep:
     ticket: str
     tool: ToolName
     environment: TicketEnv
-    blocked_by: Code | None
+    blocked_by: RefusalCode | None
 
 
 def needs_drift_check(call: Call) -> bool:
@@ -127,9 +129,9 @@ def decide(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetim
         if recorded is not None:
             return Replay(recorded)
     if facts.unusable:
-        return Refusal(Code.NOT_CONFIGURED, f"{facts.unusable}.")
+        return Refuse(RefusalCode.NOT_CONFIGURED, f"{facts.unusable}.")
     if facts.config_problem and call.tool != "preflight":  # preflight reports it as a failed check
-        return Refusal(Code.NOT_CONFIGURED, f"{facts.config_problem}.")
+        return Refuse(RefusalCode.NOT_CONFIGURED, f"{facts.config_problem}.")
     refusal = _halt_rule(state) or (
         _rollback_rules(state, call, gates)
         if call.tool == "rollback"
@@ -138,15 +140,15 @@ def decide(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetim
     if refusal is not None:
         return refusal
     if facts.drift:
-        return Refusal(
-            Code.STAGING_DRIFTED,
+        return Refuse(
+            RefusalCode.STAGING_DRIFTED,
             "staging no longer matches what its tickets left: "
             + "; ".join(facts.drift)
             + ". Repair staging (or roll it back and redo tickets 02-05), then call backup with "
             "environment=production again.",
         )
     if facts.locked:
-        return Refusal(Code.LOCKED, facts.locked)
+        return Refuse(RefusalCode.LOCKED, facts.locked)
     return _run(state, call, facts, gates)
 
 
@@ -172,35 +174,35 @@ def _run(state: RunState, call: Call, facts: Facts, gates: Gates) -> Run:
     )
 
 
-def _halt_rule(state: RunState) -> Refusal | None:
+def _halt_rule(state: RunState) -> Refuse | None:
     if not state.halted:
         return None
     reason = f" ({state.halt_reason})" if state.halt_reason else ""
-    return Refusal(
-        Code.HALTED,
+    return Refuse(
+        RefusalCode.HALTED,
         f"the operator halted the run{reason}: no mutating call runs until the operator runs "
         "`menuca-migrate resume`; call status to see when it is lifted.",
     )
 
 
-def _ticket_rules(state: RunState, call: Call, gates: Gates, now: datetime) -> Refusal | None:
+def _ticket_rules(state: RunState, call: Call, gates: Gates, now: datetime) -> Refuse | None:
     """Rules 1, 2, 4 and 5 for a ticket call."""
     ticket = call.ticket
     if ticket is None:
-        return Refusal(
-            Code.OUT_OF_ORDER, f"{call.tool} is not a ticket tool; call status to see what is next."
+        return Refuse(
+            RefusalCode.OUT_OF_ORDER, f"{call.tool} is not a ticket tool; call status to see what is next."
         )
     if not state.active:
         if ticket.id == FIRST.id:
             return None
-        return Refusal(
-            Code.OUT_OF_ORDER,
+        return Refuse(
+            RefusalCode.OUT_OF_ORDER,
             f"{ticket.describe()} cannot run: there is no run in progress; call preflight to start one.",
         )
     failed = state.failed()
     if failed is not None and failed.id != ticket.id:
-        return Refusal(
-            Code.BLOCKED_BY_FAILURE,
+        return Refuse(
+            RefusalCode.BLOCKED_BY_FAILURE,
             f"{failed.describe()} FAILED and blocks every other step: fix the cause and "
             f"{failed.how_to_call()} again, or call rollback"
             + (f" with environment={failed.environment}" if failed.environment != "both" else "")
@@ -208,25 +210,25 @@ def _ticket_rules(state: RunState, call: Call, gates: Gates, now: datetime) -> R
         )
     first = state.first_not_complete()
     if first is None:
-        return Refusal(Code.OUT_OF_ORDER, "the run is complete; call status for the summary.")
+        return Refuse(RefusalCode.OUT_OF_ORDER, "the run is complete; call status for the summary.")
     if first.id != ticket.id:
-        return Refusal(
-            Code.OUT_OF_ORDER,
+        return Refuse(
+            RefusalCode.OUT_OF_ORDER,
             f"{ticket.describe()} cannot run yet: {first.describe()} is {state.status(first.id)} "
             f"and comes first; {first.how_to_call()} next.",
         )
     if ticket.id == SOAK_TICKET:
         left = soak_remaining_s(state, now, gates.soak_hours)
         if left is not None:
-            return Refusal(
-                Code.SOAK_PENDING,
+            return Refuse(
+                RefusalCode.SOAK_PENDING,
                 f"production waits for the soak window after ticket {SOAK_AFTER}: {math.ceil(left)} seconds "
                 f"left (soak {gates.soak_hours:g} h); call status to watch soak_remaining_s, then call backup "
                 "with environment=production.",
             )
         if gates.require_approval and state.valid_approval() is None:
-            return Refusal(
-                Code.APPROVAL_REQUIRED,
+            return Refuse(
+                RefusalCode.APPROVAL_REQUIRED,
                 f"production needs a human approval given after ticket {SOAK_AFTER} passed: ask the operator "
                 "to run `menuca-migrate approve production --by NAME`, then call backup with "
                 "environment=production again.",
@@ -234,33 +236,33 @@ def _ticket_rules(state: RunState, call: Call, gates: Gates, now: datetime) -> R
     return None
 
 
-def _rollback_rules(state: RunState, call: Call, gates: Gates) -> Refusal | None:
+def _rollback_rules(state: RunState, call: Call, gates: Gates) -> Refuse | None:
     """Rules 2, 5 and 10 for a rollback."""
     env = call.environment
     if env is None:
-        return Refusal(Code.OUT_OF_ORDER, "rollback needs an environment.")
+        return Refuse(RefusalCode.OUT_OF_ORDER, "rollback needs an environment.")
     failed = state.failed()
     if failed is not None and failed.environment not in (env, "both"):
-        return Refusal(
-            Code.BLOCKED_BY_FAILURE,
+        return Refuse(
+            RefusalCode.BLOCKED_BY_FAILURE,
             f"{failed.describe()} FAILED: only its own re-run or a rollback of {failed.environment} may run; "
             f"call rollback with environment={failed.environment} or {failed.how_to_call()}.",
         )
     backup = BACKUP_TICKET[env]
     if state.run_id is None or (state.ended and state.ended_reason != "complete"):
-        return Refusal(
-            Code.OUT_OF_ORDER, "there is no run to roll back; call status to see where things stand."
+        return Refuse(
+            RefusalCode.OUT_OF_ORDER, "there is no run to roll back; call status to see where things stand."
         )
     if state.status(backup) != TicketStatus.COMPLETE:
-        return Refusal(
-            Code.OUT_OF_ORDER,
+        return Refuse(
+            RefusalCode.OUT_OF_ORDER,
             f"rollback on {env} needs ticket {backup} (backup of {env}) COMPLETE first; nothing of {env} has "
             "been changed by this run before it. Call status to see what is next.",
         )
     production_backup = BACKUP_TICKET["production"]
     if env == "staging" and state.status(production_backup) == TicketStatus.COMPLETE:
-        return Refusal(
-            Code.OUT_OF_ORDER,
+        return Refuse(
+            RefusalCode.OUT_OF_ORDER,
             f"staging can no longer be rolled back: production work has begun (ticket {production_backup} is "
             "COMPLETE); roll back production instead, with environment=production.",
         )
@@ -270,8 +272,8 @@ def _rollback_rules(state: RunState, call: Call, gates: Gates) -> Refusal | None
         and gates.require_approval
         and not state.rollback_approvals
     ):
-        return Refusal(
-            Code.APPROVAL_REQUIRED,
+        return Refuse(
+            RefusalCode.APPROVAL_REQUIRED,
             "a full restore of production needs a human approval: ask the operator to run "
             "`menuca-migrate approve rollback --by NAME`, then call rollback again.",
         )
@@ -315,33 +317,33 @@ def rollback_targets(state: RunState, environment: Env, scope: Scope) -> list[st
 # -- the operator's half of rule 5 ---------------------------------------------------------------------------
 
 
-def production_approval_binding(state: RunState) -> int | Refusal:
+def production_approval_binding(state: RunState) -> int | Refuse:
     """The journal entry an `approve production` binds to: the current completion of the soak ticket's
-    predecessor; a Refusal when there is none."""
+    predecessor; a Refuse when there is none."""
     done = state.tickets[SOAK_AFTER]
     if not state.active or done.status != TicketStatus.COMPLETE or done.completed_seq is None:
-        return Refusal(
-            Code.APPROVAL_REQUIRED,
+        return Refuse(
+            RefusalCode.APPROVAL_REQUIRED,
             f"production can only be approved after ticket {SOAK_AFTER} (validate on staging) is COMPLETE; it is "
             f"{done.status if state.active else 'not started (no run)'}. Run `menuca-migrate status`.",
         )
     return done.completed_seq
 
 
-def rollback_approval_refusal(state: RunState) -> Refusal | None:
+def rollback_approval_refusal(state: RunState) -> Refuse | None:
     """`approve rollback` needs this run's production backup."""
     backup = BACKUP_TICKET["production"]
     if state.run_id is None or state.status(backup) != TicketStatus.COMPLETE:
-        return Refusal(
-            Code.OUT_OF_ORDER,
+        return Refuse(
+            RefusalCode.OUT_OF_ORDER,
             f"there is no production backup in this run (ticket {backup} is not COMPLETE): nothing to restore.",
         )
     return None
 
 
-def abandon_refusal(state: RunState) -> Refusal | None:
+def abandon_refusal(state: RunState) -> Refuse | None:
     if not state.active:
-        return Refusal(Code.OUT_OF_ORDER, "there is no run in progress to abandon.")
+        return Refuse(RefusalCode.OUT_OF_ORDER, "there is no run in progress to abandon.")
     return None
 
 
@@ -356,14 +358,14 @@ def next_step(state: RunState, gates: Gates, now: datetime, *, configured: bool 
         if nxt is None:
             return None
         first = nxt
-    blocked: Code | None = None
+    blocked: RefusalCode | None = None
     if not configured:
-        blocked = Code.NOT_CONFIGURED
+        blocked = RefusalCode.NOT_CONFIGURED
     elif state.halted:
-        blocked = Code.HALTED
+        blocked = RefusalCode.HALTED
     elif first.id == SOAK_TICKET and state.active:
         if soak_remaining_s(state, now, gates.soak_hours) is not None:
-            blocked = Code.SOAK_PENDING
+            blocked = RefusalCode.SOAK_PENDING
         elif gates.require_approval and state.valid_approval() is None:
-            blocked = Code.APPROVAL_REQUIRED
+            blocked = RefusalCode.APPROVAL_REQUIRED
     return NextStep(first.id, first.tool, first.environment, blocked)
