@@ -13,9 +13,10 @@ from pathlib import Path
 from server.dev import embedded_pg
 from server.engine.guard import Guard
 from server.errors import RunbookError
-from server.journal import EXECUTION_LOG, Journal
+from server.journal import EXECUTION_LOG
 from server.log import configure as configure_logging
 from server.log import register_secrets
+from server.runbook import ENVIRONMENTS
 from server.settings import Settings, load_settings, password_of, scrub
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -27,13 +28,30 @@ def _config_parent() -> argparse.ArgumentParser:
     group = parent.add_argument_group("configuration (flags win over MENUCA_* environment variables)")
     group.add_argument("--staging-dsn", help="staging database (env MENUCA_STAGING_DSN)")
     group.add_argument("--production-dsn", help="production database (env MENUCA_PRODUCTION_DSN)")
-    group.add_argument("--run-dir", help="journal, EXECUTION_LOG.md and backups (env MENUCA_RUN_DIR)")
+    group.add_argument(
+        "--run-dir",
+        help="journal, EXECUTION_LOG.md and backups (env MENUCA_RUN_DIR, default ~/.local/state/menuca-migrate/run)",
+    )
+    group.add_argument(
+        "--key-file",
+        help="the journal key, outside the run dir (env MENUCA_KEY_FILE, default "
+        "~/.config/menuca-migrate/keys/<sha256 of the run dir>.key)",
+    )
     group.add_argument("--soak-hours", help="soak window after ticket 05 (env MENUCA_SOAK_HOURS, default 4)")
+    group.add_argument(
+        "--watch-hours", help="production watch after ticket 10 (env MENUCA_WATCH_HOURS, default 24)"
+    )
     group.add_argument(
         "--require-approval",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="human approval before production (env MENUCA_REQUIRE_APPROVAL, default true)",
+    )
+    group.add_argument(
+        "--allow-same-server",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="staging and production may share one PostgreSQL server (env MENUCA_ALLOW_SAME_SERVER, default false)",
     )
     return parent
 
@@ -45,6 +63,9 @@ def _settings_from(args: argparse.Namespace) -> Settings:
         run_dir=args.run_dir,
         soak_hours=args.soak_hours,
         require_approval=args.require_approval,
+        watch_hours=args.watch_hours,
+        allow_same_server=args.allow_same_server,
+        key_file=args.key_file,
     )
 
 
@@ -167,11 +188,23 @@ def cmd_log(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify_log(args: argparse.Namespace, settings: Settings) -> int:
-    report = Journal(settings.run_dir).verify()
-    if report.ok:
-        print(f"journal OK: {report.entries} entries, hash chain intact, {EXECUTION_LOG} anchors match")
+    """Report only: it never changes the journal, and it never lifts JOURNAL_TAMPERED."""
+    from server.engine.anchors import check_anchors
+
+    journal = _guard(settings).journal
+    report = journal.verify()
+    anchors = check_anchors(settings, journal.events(), journal.journal_id(), ENVIRONMENTS)
+    problems = report.problems + anchors.problems
+    for unreachable in anchors.unreachable:
+        print(f"NOT CHECKED: the anchors on {unreachable} (database unreachable)")
+    if not problems:
+        print(
+            f"journal OK: {report.entries} entries, keyed hash chain intact (key {journal.key_file}), sidecar files "
+            f"match, {EXECUTION_LOG} journal-head lines match, database anchors match"
+            + (" where reachable" if anchors.unreachable else "")
+        )
         return 0
-    for problem in report.problems:
+    for problem in problems:
         print(f"BROKEN: {problem}")
     return 1
 

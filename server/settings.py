@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,10 +14,55 @@ from pathlib import Path
 from psycopg.conninfo import conninfo_to_dict
 
 from server.errors import ConfigError
+from server.runbook.state import Gates
 from server.runbook.tickets import Env
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+
+
+def _xdg(name: str, fallback: str, env: Mapping[str, str]) -> Path:
+    return Path(env[name]) if env.get(name) else Path.home() / fallback
+
+
+def default_run_dir(env: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_STATE_HOME/menuca-migrate/run`: outside any agent's workspace (SPEC.md §3)."""
+    return (
+        _xdg("XDG_STATE_HOME", ".local/state", os.environ if env is None else env) / "menuca-migrate" / "run"
+    )
+
+
+def default_key_file(run_dir: Path, env: Mapping[str, str] | None = None) -> Path:
+    """`$XDG_CONFIG_HOME/menuca-migrate/keys/<sha256 of the run dir's real path>.key`."""
+    digest = hashlib.sha256(str(run_dir.resolve()).encode()).hexdigest()
+    return (
+        _xdg("XDG_CONFIG_HOME", ".config", os.environ if env is None else env)
+        / "menuca-migrate"
+        / "keys"
+        / f"{digest}.key"
+    )
+
+
+def key_file_problem(key_file: Path, run_dir: Path) -> str | None:
+    """Why this key file cannot guard this run directory (None: it can)."""
+    real_key, real_run = key_file.resolve(), run_dir.resolve()
+    if real_key == real_run or real_run in real_key.parents:
+        return (
+            f"the journal key file {key_file} is inside the run directory {run_dir}: whoever can write the run "
+            "directory could then re-chain the journal; put it elsewhere (MENUCA_KEY_FILE or --key-file)"
+        )
+    try:
+        mode = key_file.stat().st_mode
+    except FileNotFoundError:
+        return None  # created with the run directory's first entry
+    except OSError as exc:
+        return f"the journal key file {key_file} cannot be read ({exc.strerror})"
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return (
+            f"the journal key file {key_file} is readable by group or others (mode {stat.filemode(mode)}): "
+            f"make it private (chmod 600 {key_file})"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -24,13 +71,30 @@ class Settings:
 
     staging_dsn: str | None = None
     production_dsn: str | None = None
-    run_dir: Path = field(default_factory=Path.cwd)
+    run_dir: Path = field(default_factory=default_run_dir)
     soak_hours: float = 4.0
     require_approval: bool = True
+    watch_hours: float = 24.0
+    allow_same_server: bool = False
+    key_file: Path | None = None  # None: the default beside the other run directories' keys
     http_token: str | None = field(default=None, repr=False)
 
     def dsn(self, environment: Env) -> str | None:
         return self.staging_dsn if environment == "staging" else self.production_dsn
+
+    @property
+    def journal_key_file(self) -> Path:
+        return self.key_file or default_key_file(self.run_dir)
+
+    def gates(self) -> Gates:
+        """The settings that gate the run (the run's preflight pins them)."""
+        return Gates(
+            soak_hours=self.soak_hours,
+            require_approval=self.require_approval,
+            watch_hours=self.watch_hours,
+            allow_same_server=self.allow_same_server,
+            key_file=str(self.journal_key_file),
+        )
 
     def secrets(self) -> list[str]:
         """Every secret these settings hold, for scrubbing any text that leaves the process."""
@@ -47,6 +111,9 @@ class Settings:
             "run_dir": str(self.run_dir),
             "soak_hours": self.soak_hours,
             "require_approval": self.require_approval,
+            "watch_hours": self.watch_hours,
+            "allow_same_server": self.allow_same_server,
+            "key_file": str(self.journal_key_file),
             "http_token": "set" if self.http_token else None,
         }
 
@@ -60,7 +127,7 @@ def parse_bool(name: str, raw: str) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a boolean: use true or false")
 
 
-def parse_soak_hours(name: str, raw: str | float) -> float:
+def parse_hours(name: str, raw: str | float) -> float:
     try:
         value = float(raw)
     except ValueError as exc:
@@ -68,6 +135,17 @@ def parse_soak_hours(name: str, raw: str | float) -> float:
     if not math.isfinite(value) or value < 0 or value > 24 * 365:
         raise ConfigError(f"{name}={raw!r} must be a number of hours between 0 and 8760")
     return value
+
+
+def _hours(name: str, flag: float | str | None, env: Mapping[str, str], default: float) -> float:
+    raw = flag if flag is not None else env.get(name)
+    return parse_hours(name, raw) if raw not in (None, "") else default
+
+
+def _flag(name: str, flag: bool | None, env: Mapping[str, str], default: bool) -> bool:
+    if flag is not None:
+        return flag
+    return parse_bool(name, env[name]) if env.get(name) not in (None, "") else default
 
 
 def load_settings(
@@ -78,23 +156,29 @@ def load_settings(
     run_dir: str | Path | None = None,
     soak_hours: float | str | None = None,
     require_approval: bool | None = None,
+    watch_hours: float | str | None = None,
+    allow_same_server: bool | None = None,
+    key_file: str | Path | None = None,
 ) -> Settings:
     """Flags win over environment variables; an invalid value raises ConfigError naming it."""
     env = os.environ if env is None else env
     run_dir_raw = run_dir if run_dir is not None else env.get("MENUCA_RUN_DIR") or None
-    soak_raw: float | str | None = soak_hours if soak_hours is not None else env.get("MENUCA_SOAK_HOURS")
-    approval = require_approval
-    if approval is None and env.get("MENUCA_REQUIRE_APPROVAL") is not None:
-        approval = parse_bool("MENUCA_REQUIRE_APPROVAL", env["MENUCA_REQUIRE_APPROVAL"])
-    token = env.get("MENUCA_HTTP_TOKEN") or None
-    return Settings(
+    key_raw = key_file if key_file is not None else env.get("MENUCA_KEY_FILE") or None
+    settings = Settings(
         staging_dsn=(staging_dsn or env.get("MENUCA_STAGING_DSN") or None),
         production_dsn=(production_dsn or env.get("MENUCA_PRODUCTION_DSN") or None),
-        run_dir=Path(run_dir_raw).expanduser().absolute() if run_dir_raw else Path.cwd(),
-        soak_hours=parse_soak_hours("MENUCA_SOAK_HOURS", soak_raw) if soak_raw not in (None, "") else 4.0,
-        require_approval=True if approval is None else approval,
-        http_token=token,
+        run_dir=Path(run_dir_raw).expanduser().absolute() if run_dir_raw else default_run_dir(env),
+        soak_hours=_hours("MENUCA_SOAK_HOURS", soak_hours, env, 4.0),
+        require_approval=_flag("MENUCA_REQUIRE_APPROVAL", require_approval, env, True),
+        watch_hours=_hours("MENUCA_WATCH_HOURS", watch_hours, env, 24.0),
+        allow_same_server=_flag("MENUCA_ALLOW_SAME_SERVER", allow_same_server, env, False),
+        key_file=Path(key_raw).expanduser().absolute() if key_raw else None,
+        http_token=env.get("MENUCA_HTTP_TOKEN") or None,
     )
+    problem = key_file_problem(settings.journal_key_file, settings.run_dir)
+    if problem:
+        raise ConfigError(problem)
+    return settings
 
 
 # -- secrets ---------------------------------------------------------------------------------------

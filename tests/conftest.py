@@ -71,6 +71,21 @@ class TestCluster:
         return name, self.create_database(name, template=self.template(scale, production))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_xdg_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Journal keys and default run directories of the tests live in a temporary home of their own
+    (servers the tests start get the same through server_env), never in the user's ~/.config."""
+    saved = {name: os.environ.get(name) for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME")}
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("xdg-state"))
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[TestCluster]:
     external = os.environ.get("MENUCA_TEST_DSN")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from server.engine.locks import LockHeld
-from server.runbook import RunState
+from server.runbook import SOAK_AFTER, RunState, parse_ts
 
 
 class FakeProbes:
@@ -31,6 +31,19 @@ class FakeProbes:
         if self.db_locked:
             raise LockHeld("another call holds the advisory lock.")
         yield [4242]
+
+    def write_anchors(self, event: dict[str, Any], journal_id: str) -> dict[str, str]:
+        return {}  # the fakes have no database to anchor in
+
+    def anchor_problems(
+        self, events: list[dict[str, Any]], journal_id: str | None, environments: tuple[str, ...]
+    ) -> list[str]:
+        return []
+
+    def soak_elapsed_s(self, state: RunState, journal_id: str | None, now: datetime) -> float | None:
+        """The soak by the guard's (fake) clock, since the journal's completion of ticket 05."""
+        done = state.tickets[SOAK_AFTER].finished_at
+        return None if done is None else (now - parse_ts(done)).total_seconds()
 
     def end_stale_backends(
         self, environments: tuple[str, ...], run_id: str, own_pids: list[int]

@@ -17,7 +17,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from server.engine.guard import Guard
 from server.errors import Refused
-from server.journal import GENESIS, event_hash
+from server.journal import GENESIS, canonical
+from server.journal.keys import load_key, sign
 from server.runbook import (
     BACKUP_TICKET,
     BY_ID,
@@ -187,10 +188,13 @@ class RunbookMachine(RuleBasedStateMachine):
         assert check_history(events[self.checked :], self.require_approval, self.history) == []
         self.checked = len(events)
         previous = self.head
+        key = load_key(self.guard.journal.key_file)
+        assert key is not None or not events
         for event in events[self.verified :]:
-            assert event["prev_hash"] == previous and event_hash(event) == event["hash"], (
-                f"seq {event['seq']}"
-            )
+            assert key is not None
+            assert (
+                event["prev_hash"] == previous and sign(key, previous, canonical(event)) == event["hash"]
+            ), f"seq {event['seq']}"
             previous = event["hash"]
         self.head, self.verified = previous, len(events)
         self.guard.status()  # status always answers

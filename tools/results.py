@@ -284,6 +284,9 @@ class StatusResult(BaseModel):
     approval: ApprovalModel | None
     soak_remaining_s: float | None
     journal_head: JournalHead
+    journal_ok: bool = Field(
+        default=True, description="false when the journal failed its verification (see warnings)"
+    )
     warnings: list[str] = Field(default_factory=list)
     summary: str
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import get_default_environment, stdio_client
 from mcp.shared.dispatcher import ProgressFnT
 
+PASSED_THROUGH = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "MENUCA_KEY_FILE")
 REFUSED = re.compile(r"REFUSED ([A-Z_]+): (.*)", re.DOTALL)
 
 
@@ -28,6 +30,8 @@ def server_env(
 ) -> dict[str, str]:
     """The environment of a `menuca-migrate serve` child: the stdio child inherits almost nothing."""
     env = dict(get_default_environment())
+    # where the journal key and the default run directory live: the same for this server as for us
+    env.update({name: os.environ[name] for name in PASSED_THROUGH if os.environ.get(name)})
     env.update(
         {
             "MENUCA_RUN_DIR": str(run_dir),

@@ -22,7 +22,7 @@ from server.engine.probes import DatabaseProbes, Probes
 from server.engine.record import Attempt, UnmodelledResult, record_outcome
 from server.engine.runtime import ProgressFn, StepRuntime
 from server.errors import JournalError, NotConfigured, Refused
-from server.journal import Journal, execlog, utc_now
+from server.journal import Journal, JournalRead, execlog, sidecar, utc_now
 from server.log import get_logger
 from server.runbook import (
     ENVIRONMENTS,
@@ -37,9 +37,11 @@ from server.runbook import (
     Run,
     RunState,
     Scope,
+    SoakClock,
     decide,
     fold,
     needs_drift_check,
+    needs_soak_clock,
     next_step,
 )
 from server.settings import Settings, scrub
@@ -84,18 +86,35 @@ class Guard:
         self.required_sql_files = required_sql_files
         self.probes = probes or DatabaseProbes(settings)
         self.clock = clock
-        self.journal = Journal(settings.run_dir, settings.secrets(), clock)
+        self.journal = Journal(
+            settings.run_dir,
+            settings.secrets(),
+            clock,
+            key_file=settings.journal_key_file,
+            anchor=self.probes.write_anchors,
+        )
 
     @property
     def gates(self) -> Gates:
-        return Gates(soak_hours=self.settings.soak_hours, require_approval=self.settings.require_approval)
+        return self.settings.gates()
 
     def load_state(self) -> RunState:
         return fold(self.journal.events())
 
-    def next_of(self, state: RunState) -> Next | None:
+    def tampered(self, environments: tuple[Env, ...] = (), read: JournalRead | None = None) -> str | None:
+        """The first problem of the journal's verification: the keyed chain and the sidecars, then the
+        anchors on the given databases (None: it verifies)."""
+        report = self.journal.verify(read, with_log=False)
+        if report.tampering:
+            return report.tampering[0]
+        if not environments:
+            return None
+        problems = self.probes.anchor_problems(self.journal.events(), self.journal.journal_id(), environments)
+        return problems[0] if problems else None
+
+    def next_of(self, state: RunState, *, tampered: bool = False) -> Next | None:
         configured = bool(self.settings.staging_dsn and self.settings.production_dsn)
-        nxt = next_step(state, self.gates, self.clock(), configured=configured)
+        nxt = next_step(state, self.gates, self.clock(), configured=configured, tampered=tampered)
         if nxt is None:
             return None
         blocked = str(nxt.blocked_by) if nxt.blocked_by else None
@@ -113,9 +132,7 @@ class Guard:
         """Run one tool call under every rule of SPEC.md §5; returns its result or raises Refused."""
         call = Call(tool=args.tool, environment=args.environment_of, dry_run=args.dry_run, scope=_scope(args))
         state = self._receive(call, args)
-        decision = self._decide(
-            state, call, Facts(config_problem=self.probes.config_problem(environments_of(call)))
-        )
+        decision = self._decide(state, call, self._facts(state, call, locked=False))
         if not isinstance(decision, Run):
             return self._answer(state, call, args, decision)
         # a preflight that starts a run mints its id now, so every session it opens carries it
@@ -123,7 +140,7 @@ class Guard:
         try:
             with self._locks(call, run_id) as own_pids:
                 state = self.load_state()  # the rules again, now that nobody else can move the run
-                decision = self._decide(state, call, Facts(changed_sql=self._changed_sql(state)))
+                decision = self._decide(state, call, self._facts(state, call, locked=True))
                 if not isinstance(decision, Run):
                     return self._answer(state, call, args, decision)
                 return self._execute(state, call, args, decision, hooks or CallHooks(), run_id, own_pids)
@@ -152,6 +169,21 @@ class Guard:
             raise Refused("NOT_CONFIGURED", f"{exc}.") from exc
         return self.load_state()
 
+    def _facts(self, state: RunState, call: Call, *, locked: bool) -> Facts:
+        """What the rules need to know about the world: the configuration (before the locks), the
+        journal's verification (its chain, and its anchors on the databases the call needs: its own,
+        and staging before the soak ticket), the soak clock on staging, and (under the locks) changed SQL."""
+        needed = tuple(env for env in ENVIRONMENTS if env in environments_of(call) or needs_drift_check(call))
+        soak = None
+        if needs_soak_clock(state, call):
+            soak = SoakClock(self.probes.soak_elapsed_s(state, self.journal.journal_id(), self.clock()))
+        return Facts(
+            config_problem=None if locked else self.probes.config_problem(environments_of(call)),
+            tampered=self.tampered(needed),
+            soak=soak,
+            changed_sql=self._changed_sql(state) if locked else (),
+        )
+
     def _decide(self, state: RunState, call: Call, facts: Facts) -> Refuse | Replay | Run:
         decision = decide(state, call, facts, self.gates, self.clock())
         if isinstance(decision, Run) and needs_drift_check(
@@ -179,7 +211,10 @@ class Guard:
         if isinstance(decision, Refuse):
             self._refuse(state, call, args, decision)
         model = self.result_models.get(call.tool, UnmodelledResult)
-        recorded = model.model_validate({**(decision.ticket.result or {}), "replayed": True})
+        result = sidecar.inflate(
+            self.settings.run_dir, decision.ticket.result or {}, decision.ticket.sidecars
+        )
+        recorded = model.model_validate({**result, "replayed": True})
         recorded.next = self.next_of(state)
         self.journal.append(
             EventKind.REPLAYED,
@@ -194,6 +229,11 @@ class Guard:
 
     def _refuse(self, state: RunState, call: Call, args: ToolArgs, refusal: Refuse) -> NoReturn:
         refused = Refused(str(refusal.code), scrub(refusal.message, self.settings.secrets()))
+        with contextlib.suppress(JournalError):  # a journal that cannot be appended to still refuses
+            self._journal_refusal(state, call, args, refused)
+        raise refused
+
+    def _journal_refusal(self, state: RunState, call: Call, args: ToolArgs, refused: Refused) -> None:
         self.journal.append(
             EventKind.REFUSED,
             run_id=state.run_id,
@@ -201,7 +241,7 @@ class Guard:
             tool=call.tool,
             environment=call.environment,
             args=args.journaled(),
-            outcome=f"REFUSED {refusal.code}",
+            outcome=f"REFUSED {refused.code}",
             details={"message": refused.message},
             log_text=execlog.refusal_block(
                 tool=call.tool,
@@ -211,7 +251,6 @@ class Guard:
                 text=str(refused),
             ),
         )
-        raise refused
 
     def _execute(
         self,
@@ -249,6 +288,8 @@ class Guard:
                     "new_run": decision.new_run,
                     "uses_approval": decision.uses_approval,
                     "pid": os.getpid(),
+                    # the gates this run is held to from now on (SPEC.md §3: pinned by its preflight)
+                    **({"gates": self.gates.pinned_form()} if decision.new_run else {}),
                 },
                 log_text=execlog.started_block(
                     ticket=ticket_id, tool=call.tool, environment=call.environment, run_id=run_id

@@ -3,13 +3,17 @@ Whether an action may be taken is the runbook's to say; this module journals it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from server.errors import Refused
-from server.journal import execlog
+from server.journal import JOURNAL, execlog
 from server.runbook import (
+    ENVIRONMENTS,
     SOAK_AFTER,
     SOAK_TICKET,
+    Env,
     EventKind,
     RefusalCode,
     Refuse,
@@ -30,6 +34,17 @@ def _raise(refusal: Refuse) -> NoReturn:
     raise Refused(str(refusal.code), refusal.message)
 
 
+def _require_intact(guard: Guard, environments: tuple[Env, ...], action: str) -> None:
+    """An operator action that lifts a gate is never taken on a journal that failed its verification."""
+    problem = guard.tampered(environments)
+    if problem is not None:
+        raise Refused(
+            str(RefusalCode.JOURNAL_TAMPERED),
+            f"{action} is refused: the journal failed its verification ({problem}). Run `menuca-migrate "
+            "verify-log`, then restore the journal or `menuca-migrate abandon --reason TEXT`.",
+        )
+
+
 def approve_production(guard: Guard, by: str) -> Entry:
     def bound_seq(state: RunState) -> int:
         binding = production_approval_binding(state)
@@ -37,6 +52,7 @@ def approve_production(guard: Guard, by: str) -> Entry:
             _raise(binding)
         return binding
 
+    _require_intact(guard, ENVIRONMENTS, "approve production")
     state = guard.load_state()
     seq = bound_seq(state)
 
@@ -60,6 +76,7 @@ def approve_production(guard: Guard, by: str) -> Entry:
 
 
 def approve_rollback(guard: Guard, by: str) -> Entry:
+    _require_intact(guard, ENVIRONMENTS, "approve rollback")
     state = guard.load_state()
     refusal = rollback_approval_refusal(state)
     if refusal is not None:
@@ -88,6 +105,7 @@ def halt(guard: Guard, reason: str) -> Entry:
 
 
 def resume(guard: Guard) -> Entry:
+    _require_intact(guard, (), "resume")
     state = guard.load_state()
     return guard.journal.append(
         EventKind.RESUMED,
@@ -98,6 +116,9 @@ def resume(guard: Guard) -> Entry:
 
 
 def abandon(guard: Guard, reason: str) -> Entry:
+    problem = guard.tampered()
+    if problem is not None:
+        return _abandon_tampered(guard, reason, problem)
     state = guard.load_state()
     refusal = abandon_refusal(state)
     if refusal is not None:
@@ -109,3 +130,40 @@ def abandon(guard: Guard, reason: str) -> Entry:
         details={"reason": reason},
         log_text=execlog.operator_block(action="abandon", run_id=state.run_id, reason=reason),
     )
+
+
+def _abandon_tampered(guard: Guard, reason: str, problem: str) -> Entry:
+    """The way out of JOURNAL_TAMPERED: the journal, its log and its key move aside (kept for whoever
+    investigates); a new journal, with a new key, records that; the next preflight starts a new run."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    journal = guard.journal
+    old_run = guard.load_state().run_id
+    with journal.locked():
+        moved = {
+            "journal": _move_aside(
+                journal.path, journal.run_dir / f"{JOURNAL.removesuffix('.jsonl')}.tampered-{stamp}"
+            ),
+            "log": _move_aside(journal.log_path, journal.run_dir / f"EXECUTION_LOG.tampered-{stamp}.md"),
+            "key": _move_aside(
+                journal.key_file, journal.key_file.with_name(f"{journal.key_file.name}.tampered-{stamp}")
+            ),
+        }
+    return journal.append(
+        EventKind.ABANDONED,
+        run_id=old_run,
+        outcome="ABANDONED",
+        details={"reason": reason, "tampered": problem, "moved_aside": moved},
+        log_text=execlog.operator_block(
+            action="abandon (journal failed its verification)", run_id=old_run, reason=reason
+        )
+        + f"\nThe journal failed its verification: {execlog.escape(problem)}"
+        + f"\nMoved aside: {', '.join(f'{k} to {v}' for k, v in moved.items() if v)}; a new journal and key start here.",
+    )
+
+
+def _move_aside(path: Path, to: Path) -> str | None:
+    try:
+        path.replace(to)
+    except FileNotFoundError:
+        return None
+    return str(to)

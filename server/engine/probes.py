@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import time
+from datetime import datetime
 from typing import Protocol
 
 import psycopg
 
 from server import db
+from server.engine import anchors
 from server.engine.locks import advisory_locks
 from server.errors import NotConfigured
-from server.runbook import ENVIRONMENTS, Env, RunState
+from server.runbook import ENVIRONMENTS, SOAK_AFTER, Env, RunState
 from server.settings import Settings, redact_dsn
 from tools.lib.drift import staging_drift
 
 STALE_BACKEND_WAIT_S = 10.0
 
 BackendReport = dict[str, dict[str, int]]
+Event = dict[str, object]
 
 
 class Probes(Protocol):
@@ -41,6 +44,21 @@ class Probes(Protocol):
         self, environments: tuple[Env, ...], run_id: str, own_pids: list[int]
     ) -> BackendReport:
         """Rule 9: wait (bounded) for the backends of this run's crashed server, then end them."""
+        ...
+
+    def write_anchors(self, event: Event, journal_id: str) -> dict[str, str]:
+        """Anchor a journal entry on the databases it concerns; the causes of anchors not written."""
+        ...
+
+    def anchor_problems(
+        self, events: list[Event], journal_id: str | None, environments: tuple[Env, ...]
+    ) -> list[str]:
+        """Where the journal and the anchors on these databases disagree (tampering)."""
+        ...
+
+    def soak_elapsed_s(self, state: RunState, journal_id: str | None, now: datetime) -> float | None:
+        """Seconds since the soak started: since the anchor of its predecessor's completion, on
+        staging's clock (None: that completion has no anchor). `now` is the guard's clock, for fakes."""
         ...
 
 
@@ -115,3 +133,15 @@ class DatabaseProbes:
                     time.sleep(0.2)
                 report[env] = {"waited_for": waited, "terminated": terminated}
         return report
+
+    def write_anchors(self, event: Event, journal_id: str) -> dict[str, str]:
+        return anchors.AnchorWriter(self.settings)(event, journal_id)
+
+    def anchor_problems(
+        self, events: list[Event], journal_id: str | None, environments: tuple[Env, ...]
+    ) -> list[str]:
+        return anchors.check_anchors(self.settings, events, journal_id, environments).problems
+
+    def soak_elapsed_s(self, state: RunState, journal_id: str | None, now: datetime) -> float | None:
+        seq = state.tickets[SOAK_AFTER].completed_seq
+        return None if seq is None else anchors.anchor_age_s(self.settings, "staging", journal_id, seq)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from server.engine.locks import run_dir_lock_free
-from server.runbook import TICKETS, TicketStatus, fold, soak_remaining_s
+from server.runbook import TICKETS, RefusalCode, TicketStatus, fold, soak_remaining_s
 from tools.results import ApprovalModel, JournalHead, StatusResult, TicketStatusModel, TicketStatusName
 
 if TYPE_CHECKING:
@@ -20,8 +20,14 @@ def run_status(guard: Guard) -> StatusResult:
             f"journal.jsonl ends with an incomplete line ({len(read.torn)} characters) that is ignored; "
             "the next call moves it to journal.torn"
         )
-    if read.bad_line is not None:
-        warnings.append(f"journal.jsonl line {read.bad_line} is not valid JSON: run verify-log")
+    # status reads no database: beside the local chain it shows what the last ticket call found (a
+    # journal that disagrees with its anchors is refused at every call, so the refusal stays the last)
+    tampered = guard.tampered(read=read) or _last_tamper_found(read.events)
+    if tampered is not None:
+        warnings.append(
+            f"the journal failed its verification: {tampered}. Every ticket call is refused JOURNAL_TAMPERED "
+            "until the operator runs `menuca-migrate verify-log` and restores the journal or abandons the run."
+        )
     state = fold(read.events)
     in_progress = any(t.status == TicketStatus.IN_PROGRESS for t in state.tickets.values())
     lock_free = run_dir_lock_free(guard.settings.run_dir) if in_progress else True
@@ -42,7 +48,7 @@ def run_status(guard: Guard) -> StatusResult:
     ]
     approval = state.valid_approval()
     soak = soak_remaining_s(state, guard.clock(), guard.settings.soak_hours)
-    nxt = guard.next_of(state)
+    nxt = guard.next_of(state, tampered=tampered is not None)
     complete = sum(1 for t in state.tickets.values() if t.status == TicketStatus.COMPLETE)
     if nxt is None:
         summary = f"run {state.run_id} is complete: all {len(TICKETS)} tickets COMPLETE."
@@ -62,6 +68,18 @@ def run_status(guard: Guard) -> StatusResult:
         approval=ApprovalModel(by=approval.by, at=approval.at) if approval else None,
         soak_remaining_s=round(soak, 1) if soak is not None else None,
         journal_head=JournalHead(seq=state.head_seq, hash=state.head_hash),
+        journal_ok=tampered is None,
         warnings=warnings,
         summary=summary,
     )
+
+
+def _last_tamper_found(events: list[dict[str, object]]) -> str | None:
+    for event in reversed(events):
+        if event.get("event") in ("started", "passed", "failed", "rolled_back", "dry_run", "replayed"):
+            return None
+        if event.get("outcome") == f"REFUSED {RefusalCode.JOURNAL_TAMPERED}":
+            details = event.get("details")
+            message = details.get("message") if isinstance(details, dict) else None
+            return str(message or "the last ticket call was refused JOURNAL_TAMPERED")
+    return None

@@ -1,17 +1,37 @@
-"""EXECUTION_LOG.md blocks for humans: one per ticket call, refusal or operator action (SPEC.md §7)."""
+"""EXECUTION_LOG.md for humans: one block per ticket call, refusal or operator action, each followed by
+the journal head it was written at (SPEC.md §7); and the check of those lines against the journal."""
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
-from server.journal import utc_now
+from server.journal.common import EXECUTION_LOG, utc_now
+from server.runbook import EventKind
+
+HEAD = re.compile(r"^Journal head: seq (\d+), hash ([0-9a-f]{64})$")
+COMPLETE_LINE = re.compile(r"^STATUS: COMPLETE — TICKET (\d\d) (\w+) (\w+) — ")
+# Characters that could end a line, hide or reorder text: control characters, line and paragraph
+# separators, bidirectional overrides and marks. Caller text shows them as \uXXXX.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def escape(text: str) -> str:
+    """Text that came from a caller, safe on one line: nothing in it can start a line of its own, and
+    `STATUS:` is written `STATUS\\:` so that only a real completion or rollback line contains it."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).replace("STATUS:", "STATUS\\:")
 
 
 def _value(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = text.replace("|", "\\|").replace("\n", " ")
+    text = escape(text).replace("|", "\\|")
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+def head_line(seq: int, digest: str) -> str:
+    return f"Journal head: seq {seq}, hash {digest}"
 
 
 def _title(ticket: str | None, tool: str, environment: str | None) -> str:
@@ -44,7 +64,7 @@ def ticket_block(
         "Actions and outputs:",
     ]
     lines += [f"- {_value(action)}" for action in actions] or ["- (none)"]
-    lines.append(f"- summary: {result.get('summary', '')}")
+    lines.append(f"- summary: {escape(str(result.get('summary', '')))}")
     checks = result.get("checks") or []
     if checks:
         lines += [
@@ -83,7 +103,7 @@ def refusal_block(
             f"Time: {utc_now()}",
             f"Run: {run_id or '(none)'}",
             f"Arguments: {_value(args)}",
-            f"Decision: {text}",
+            f"Decision: {escape(text)}",
         ]
     )
 
@@ -105,7 +125,37 @@ def operator_block(
 ) -> str:
     lines = [f"## OPERATOR — {action}", f"Time: {utc_now()}", f"Run: {run_id or '(none)'}"]
     if by:
-        lines.append(f"By: {by}")
+        lines.append(f"By: {escape(by)}")
     if reason:
         lines.append(f"Reason: {_value(reason)}")
     return "\n".join(lines)
+
+
+def verify_log(log_path: Path, events: list[dict[str, Any]]) -> list[str]:
+    """Every journal-head line names an entry the journal has, with its hash; and the log holds exactly
+    as many completion lines as the journal records completions."""
+    if not log_path.exists():
+        return [f"{EXECUTION_LOG} is missing"] if events else []
+    problems: list[str] = []
+    by_seq = {int(e["seq"]): e for e in events if isinstance(e.get("seq"), int)}
+    completions = 0
+    for number, line in enumerate(log_path.read_text(encoding="utf-8").splitlines(), start=1):
+        if COMPLETE_LINE.match(line):
+            completions += 1
+        head = HEAD.match(line)
+        if not head:
+            continue
+        seq, digest = int(head.group(1)), head.group(2)
+        if seq not in by_seq:
+            problems.append(
+                f"{EXECUTION_LOG} line {number} names journal seq {seq} as its head, which the journal does not "
+                "have (entries deleted)"
+            )
+        elif by_seq[seq].get("hash") != digest:
+            problems.append(f"{EXECUTION_LOG} line {number}: journal seq {seq} does not match its head line")
+    passed = sum(1 for e in events if e.get("event") == EventKind.PASSED and e.get("tool") != "rollback")
+    if completions != passed:
+        problems.append(
+            f"{EXECUTION_LOG} has {completions} completion lines but the journal records {passed} completions"
+        )
+    return problems

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from server.runbook.state import RunState, TicketState, TicketStatus, parse_ts
+from server.runbook.state import Gates, RunState, TicketState, TicketStatus, parse_ts
 from server.runbook.tickets import (
     BACKUP_TICKET,
     FIRST,
@@ -29,6 +29,7 @@ class RefusalCode(StrEnum):
     """Refuse codes, in the order SPEC.md §5 reports them when several apply."""
 
     NOT_CONFIGURED = "NOT_CONFIGURED"
+    JOURNAL_TAMPERED = "JOURNAL_TAMPERED"
     HALTED = "HALTED"
     BLOCKED_BY_FAILURE = "BLOCKED_BY_FAILURE"
     OUT_OF_ORDER = "OUT_OF_ORDER"
@@ -36,14 +37,6 @@ class RefusalCode(StrEnum):
     APPROVAL_REQUIRED = "APPROVAL_REQUIRED"
     STAGING_DRIFTED = "STAGING_DRIFTED"
     LOCKED = "LOCKED"
-
-
-@dataclass(frozen=True)
-class Gates:
-    """The settings that gate a run."""
-
-    soak_hours: float
-    require_approval: bool
 
 
 @dataclass(frozen=True)
@@ -73,9 +66,19 @@ class Facts:
 
     config_problem: str | None = None  # the databases cannot be used (preflight reports it instead)
     unusable: str | None = None  # the run directory or a database failed mid-call: refuses every tool
+    tampered: str | None = None  # the journal failed its verification: the first problem found
+    soak: SoakClock | None = None  # the soak clock read on staging (only before the soak ticket)
     drift: tuple[str, ...] | None = None
     locked: str | None = None
     changed_sql: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SoakClock:
+    """Seconds since the soak started, on staging's clock, from the anchor of the completion it starts
+    at (None: that completion has no anchor, so the soak cannot be measured)."""
+
+    elapsed_s: float | None
 
 
 @dataclass(frozen=True)
@@ -122,20 +125,44 @@ def needs_drift_check(call: Call) -> bool:
     return ticket is not None and ticket.id == SOAK_TICKET
 
 
+def needs_soak_clock(state: RunState, call: Call) -> bool:
+    """Rule 4 reads staging's clock when the soak ticket is asked for after its predecessor passed."""
+    return needs_drift_check(call) and state.tickets[SOAK_AFTER].completed_seq is not None
+
+
 def decide(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetime) -> Decision:
-    """Every rule of SPEC.md §5 in its order: rule 8 first, then the first refusal that applies."""
+    """Every rule of SPEC.md §5 in its order: rule 8 first (but a journal that failed its verification
+    refuses every ticket call: its recorded results cannot be trusted), then the first refusal that
+    applies. `gates` are the current settings; the stricter of them and the run's pinned ones apply."""
+    if facts.unusable:
+        return Refuse(RefusalCode.NOT_CONFIGURED, f"{facts.unusable}.")
+    if facts.tampered:
+        if facts.config_problem and call.tool != "preflight":
+            return Refuse(RefusalCode.NOT_CONFIGURED, f"{facts.config_problem}.")
+        return Refuse(
+            RefusalCode.JOURNAL_TAMPERED,
+            f"the journal failed its verification ({facts.tampered}): no ticket call runs on it. The operator "
+            "must run `menuca-migrate verify-log`, then restore the journal or `menuca-migrate abandon --reason "
+            "TEXT` (which moves it aside so that the next preflight starts a new run).",
+        )
     if call.tool != "rollback":
         recorded = replayable(state, call)
         if recorded is not None:
             return Replay(recorded)
-    if facts.unusable:
-        return Refuse(RefusalCode.NOT_CONFIGURED, f"{facts.unusable}.")
     if facts.config_problem and call.tool != "preflight":  # preflight reports it as a failed check
         return Refuse(RefusalCode.NOT_CONFIGURED, f"{facts.config_problem}.")
+    loosened = gates.loosened(state.pinned) if state.active and state.pinned else []
+    if loosened:
+        return Refuse(
+            RefusalCode.NOT_CONFIGURED,
+            f"this run's preflight pinned stricter settings: {'; '.join(loosened)}. Restore them (or abandon the "
+            "run and start a new one with preflight).",
+        )
+    gates = gates.strictest(state.pinned if state.active else None)
     refusal = _halt_rule(state) or (
         _rollback_rules(state, call, gates)
         if call.tool == "rollback"
-        else _ticket_rules(state, call, gates, now)
+        else _ticket_rules(state, call, facts, gates, now)
     )
     if refusal is not None:
         return refusal
@@ -185,7 +212,7 @@ def _halt_rule(state: RunState) -> Refuse | None:
     )
 
 
-def _ticket_rules(state: RunState, call: Call, gates: Gates, now: datetime) -> Refuse | None:
+def _ticket_rules(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetime) -> Refuse | None:
     """Rules 1, 2, 4 and 5 for a ticket call."""
     ticket = call.ticket
     if ticket is None:
@@ -218,7 +245,14 @@ def _ticket_rules(state: RunState, call: Call, gates: Gates, now: datetime) -> R
             f"and comes first; {first.how_to_call()} next.",
         )
     if ticket.id == SOAK_TICKET:
-        left = soak_remaining_s(state, now, gates.soak_hours)
+        if facts.soak is not None and facts.soak.elapsed_s is None:
+            return Refuse(
+                RefusalCode.SOAK_PENDING,
+                f"the soak window cannot be measured: the completion of ticket {SOAK_AFTER} has no anchor on the "
+                "staging database (see its entry's anchor_error), and the soak is never measured by a local "
+                f"clock alone. Roll back staging and run tickets 02-{SOAK_AFTER} again.",
+            )
+        left = soak_left_s(state, facts, now, gates.soak_hours)
         if left is not None:
             return Refuse(
                 RefusalCode.SOAK_PENDING,
@@ -295,6 +329,14 @@ def replayable(state: RunState, call: Call) -> TicketState | None:
     return None
 
 
+def soak_left_s(state: RunState, facts: Facts, now: datetime, soak_hours: float) -> float | None:
+    """The soak time left by staging's clock when it was read, else by the journal's timestamps."""
+    if facts.soak is None or facts.soak.elapsed_s is None:
+        return soak_remaining_s(state, now, soak_hours)
+    left = soak_hours * 3600 - facts.soak.elapsed_s
+    return left if left > 0 else None
+
+
 def soak_remaining_s(state: RunState, now: datetime, soak_hours: float) -> float | None:
     """Seconds left in the soak window after the last staging ticket, or None when not soaking."""
     done = state.tickets[SOAK_AFTER]
@@ -347,8 +389,11 @@ def abandon_refusal(state: RunState) -> Refuse | None:
     return None
 
 
-def next_step(state: RunState, gates: Gates, now: datetime, *, configured: bool = True) -> NextStep | None:
+def next_step(
+    state: RunState, gates: Gates, now: datetime, *, configured: bool = True, tampered: bool = False
+) -> NextStep | None:
     """What the agent should call next, and what blocks it; None when the run is complete."""
+    gates = gates.strictest(state.pinned if state.active else None)
     if not state.active:
         if state.ended and state.ended_reason == "complete":
             return None
@@ -361,6 +406,8 @@ def next_step(state: RunState, gates: Gates, now: datetime, *, configured: bool 
     blocked: RefusalCode | None = None
     if not configured:
         blocked = RefusalCode.NOT_CONFIGURED
+    elif tampered:
+        blocked = RefusalCode.JOURNAL_TAMPERED
     elif state.halted:
         blocked = RefusalCode.HALTED
     elif first.id == SOAK_TICKET and state.active:

@@ -44,9 +44,71 @@ class TicketState:
     started_at: str | None = None
     finished_at: str | None = None
     result: dict[str, Any] | None = None
+    sidecars: dict[str, str] | None = None  # values of the result kept beside the journal (by sha256)
     record: dict[str, Any] | None = None
     completed_seq: int | None = None
     attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Gates:
+    """The settings that gate a run; the run's preflight pins them (SPEC.md §3)."""
+
+    soak_hours: float = 4.0
+    require_approval: bool = True
+    watch_hours: float = 24.0
+    allow_same_server: bool = False
+    key_file: str | None = None
+
+    def loosened(self, pinned: Gates) -> list[str]:
+        """Each way these settings are weaker than the pinned ones (empty: none)."""
+        found = []
+        if self.soak_hours < pinned.soak_hours:
+            found.append(
+                f"MENUCA_SOAK_HOURS {self.soak_hours:g} is shorter than the pinned {pinned.soak_hours:g}"
+            )
+        if self.watch_hours < pinned.watch_hours:
+            found.append(
+                f"MENUCA_WATCH_HOURS {self.watch_hours:g} is shorter than the pinned {pinned.watch_hours:g}"
+            )
+        if pinned.require_approval and not self.require_approval:
+            found.append("MENUCA_REQUIRE_APPROVAL is false but the run was pinned with approval required")
+        if self.allow_same_server and not pinned.allow_same_server:
+            found.append("MENUCA_ALLOW_SAME_SERVER is true but the run was pinned with it false")
+        if pinned.key_file and self.key_file and self.key_file != pinned.key_file:
+            found.append(f"the journal key file is {self.key_file}, not the pinned {pinned.key_file}")
+        return found
+
+    def strictest(self, pinned: Gates | None) -> Gates:
+        """What applies: the stricter of these settings and the pinned ones."""
+        if pinned is None:
+            return self
+        return Gates(
+            soak_hours=max(self.soak_hours, pinned.soak_hours),
+            require_approval=self.require_approval or pinned.require_approval,
+            watch_hours=max(self.watch_hours, pinned.watch_hours),
+            allow_same_server=self.allow_same_server and pinned.allow_same_server,
+            key_file=self.key_file,
+        )
+
+    def pinned_form(self) -> dict[str, object]:
+        return {
+            "soak_hours": self.soak_hours,
+            "require_approval": self.require_approval,
+            "watch_hours": self.watch_hours,
+            "allow_same_server": self.allow_same_server,
+            "key_file": self.key_file,
+        }
+
+    @classmethod
+    def from_pinned(cls, raw: Mapping[str, Any]) -> Gates:
+        return cls(
+            soak_hours=float(raw.get("soak_hours", 4.0)),
+            require_approval=bool(raw.get("require_approval", True)),
+            watch_hours=float(raw.get("watch_hours", 24.0)),
+            allow_same_server=bool(raw.get("allow_same_server", False)),
+            key_file=str(raw["key_file"]) if raw.get("key_file") else None,
+        )
 
 
 @dataclass
@@ -71,6 +133,7 @@ class RunState:
     rollback_approvals: list[Approval] = field(default_factory=list)
     head_seq: int = 0
     head_hash: str | None = None
+    pinned: Gates | None = None  # the gates the run's preflight pinned
     # records of earlier tickets (baselines, snapshots, created objects) keyed by ticket id; every
     # attempt's record is kept so a rollback can undo work of a ticket that failed or was interrupted
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -126,6 +189,8 @@ def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
         fresh.head_seq, fresh.head_hash = state.head_seq, state.head_hash
         state.__dict__.update(fresh.__dict__)
         state.run_id = run_id
+        if isinstance(details.get("gates"), Mapping):
+            state.pinned = Gates.from_pinned(details["gates"])
     if kind in (EventKind.HALTED, EventKind.RESUMED):
         state.halted = kind == EventKind.HALTED
         state.halt_reason = details.get("reason") if state.halted else None
@@ -164,6 +229,7 @@ def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
         ticket.status = TicketStatus.COMPLETE if kind == EventKind.PASSED else TicketStatus.FAILED
         ticket.finished_at = event.get("ts")
         ticket.result = details.get("result")
+        ticket.sidecars = details.get("sidecars")
         ticket.record = details.get("record")
         ticket.completed_seq = int(event["seq"]) if kind == EventKind.PASSED else None
         if details.get("record") is not None:
