@@ -252,7 +252,9 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
                     production=production,
                 )
             else:
-                seed_database(dsn, scale=replay.settings.scale, seed=replay.settings.seed, production=production)
+                seed_database(
+                    dsn, scale=replay.settings.scale, seed=replay.settings.seed, production=production
+                )
         report = anyio.run(run_replay, replay, pair, run_dir)
     finally:
         if args.keep:

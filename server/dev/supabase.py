@@ -17,7 +17,7 @@ ADMIN_ROLE = "supabase_admin"
 
 def _statement(name: str) -> sql.Composed:
     text = (SQL_DIR / "supabase" / name).read_text(encoding="utf-8")
-    return sql.SQL(text).format(working_role=sql.Identifier(APP_ROLE))  # type: ignore[arg-type]  # trusted file
+    return sql.SQL(text).format(working_role=sql.Identifier(APP_ROLE))
 
 
 def _run_as(admin_dsn: str, user: str, dbname: str, name: str) -> None:
