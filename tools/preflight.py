@@ -14,6 +14,7 @@ from server.pgbin import find_client
 from server.runbook import Env
 from server.settings import ENVIRONMENTS, redact_dsn
 from tools.lib import catalog, measure
+from tools.lib import privileges as role_privileges
 from tools.results import Check, EnvironmentReport, StepOutcome, check
 from tools.step import StepContext
 
@@ -35,6 +36,7 @@ SQL_FILES = (
     "preflight/privileges.sql",
     "preflight/other_runs.sql",
     "preflight/data_size.sql",
+    *role_privileges.SQL_FILES,
 )
 MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
 TRANSACTION_POOLER_PORT = 6543
@@ -121,7 +123,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         "Both databases are ready; baselines recorded. Next: backup staging (ticket 01)."
         if not failed
         else f"Preflight found {len(failed)} problem(s): {'; '.join(failed[:6])}. Fix them and call preflight again."
-    )
+    ) + "".join(f" Warning: {c.name}: {c.warning}." for c in checks if c.warning)
     return outcome
 
 
@@ -154,22 +156,8 @@ def _check_environment(
             passed=dataset,
         )
     )
-    checks.append(check(f"{env}: owns every menuca_v3 table", 0, int(privileges["tables_not_owned"])))
-    checks.append(check(f"{env}: may create in schema menuca_v3", True, bool(privileges["schema_create"])))
-    checks.append(
-        check(
-            f"{env}: roles anon, authenticated, service_role exist",
-            ["anon", "authenticated", "service_role"],
-            list(privileges["roles_present"]),
-        )
-    )
-    checks.append(
-        check(
-            f"{env}: may SET ROLE anon and authenticated",
-            ["anon", "authenticated"],
-            list(privileges["roles_settable"]),
-        )
-    )
+    granted = role_privileges.checks(env, conn)
+    checks += granted
     invalid = catalog.invalid_indexes(conn)
     checks.append(check(f"{env}: no INVALID index", [], invalid))
     others = db.query_all(
@@ -186,7 +174,7 @@ def _check_environment(
     size = int(size_row["bytes"]) if size_row else 0
 
     env_baseline: dict[str, Any] = {"captured_by": "preflight", "server_version": info["version"]}
-    if dataset:
+    if dataset and all(c.passed for c in granted):  # baselines read what a lacking role may not
         ctx.checkpoint()
         counts = catalog.row_counts(conn)
         indexes = catalog.indexes(conn)

@@ -32,3 +32,5 @@ ALTER ROLE {working_role} NOSUPERUSER LOGIN CREATEROLE CREATEDB BYPASSRLS;
 GRANT anon, authenticated, service_role TO authenticator;
 GRANT anon, authenticated, service_role, authenticator TO {working_role};
 GRANT pg_monitor TO {working_role};
+-- (sql/embedded/cluster_roles.sql also gave it pg_read_all_stats; Supabase's comes with pg_monitor)
+REVOKE pg_read_all_stats FROM {working_role};
