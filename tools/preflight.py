@@ -13,7 +13,7 @@ from server.errors import EmbeddedPgError, NotConfigured
 from server.pgbin import find_client
 from server.runbook import Env
 from server.settings import ENVIRONMENTS, redact_dsn
-from tools.lib import catalog, measure
+from tools.lib import catalog, measure, pooler
 from tools.lib import privileges as role_privileges
 from tools.results import Check, EnvironmentReport, StepOutcome, check
 from tools.step import StepContext
@@ -39,7 +39,6 @@ SQL_FILES = (
     *role_privileges.SQL_FILES,
 )
 MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
-TRANSACTION_POOLER_PORT = 6543
 EXPECTED_TABLES = 42
 
 
@@ -142,7 +141,7 @@ def _check_environment(
             passed=info["version_num"] >= MIN_SERVER_VERSION,
         )
     )
-    checks.append(_session_mode(env, conn, int(info["port"])))
+    checks.append(pooler.session_check(env, conn, ctx.dsn(env), ctx.run_id))
     checks.append(_pg_dump_works(ctx, env, int(info["version_num"]) // 10000))
 
     privileges = db.query_one(conn, db.sql_file("preflight/privileges.sql"))
@@ -215,27 +214,6 @@ def _check_environment(
         )
     report.invalid_indexes = invalid
     return report, checks, env_baseline, size
-
-
-def _session_mode(env: Env, conn: db.Conn, port: int) -> Check:
-    """A transaction-mode pooler breaks SET and session advisory locks: detect it by behaviour."""
-    first = db.query_one(
-        conn, "SELECT set_config('menuca.pooler_probe', 'kept', false) AS v, pg_backend_pid() AS pid"
-    )
-    second = db.query_one(
-        conn, "SELECT current_setting('menuca.pooler_probe', true) AS v, pg_backend_pid() AS pid"
-    )
-    assert first is not None and second is not None
-    kept = second["v"] == "kept" and second["pid"] == first["pid"]
-    actual = "session kept across transactions" if kept else "session settings lost between transactions"
-    if port == TRANSACTION_POOLER_PORT:
-        actual += f" (port {port} is Supabase's transaction-mode pooler)"
-    return check(
-        f"{env}: direct or session-mode connection",
-        "session kept across transactions",
-        actual,
-        passed=kept and port != TRANSACTION_POOLER_PORT,
-    )
 
 
 def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:

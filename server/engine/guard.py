@@ -45,6 +45,7 @@ from server.runbook import (
     ticket_for,
 )
 from server.settings import ENVIRONMENTS, Settings, redact_dsn, scrub
+from tools.lib.pooler import lock_is_safe
 from tools.results import Check, StepOutcome, check
 from tools.step import StepContext, StepInterrupted
 
@@ -143,6 +144,7 @@ class DatabaseProbes:
         self, environments: tuple[Env, ...], run_id: str, best_effort: bool = False
     ) -> Iterator[list[int]]:
         held: list[db.Conn] = []
+        pids: list[int] = []
         try:
             for env in environments:
                 # A dedicated autocommit session that stays idle: never the one doing the work, never a
@@ -154,8 +156,14 @@ class DatabaseProbes:
                         continue
                     raise
                 held.append(conn)
-                row = db.query_one(conn, "SELECT pg_try_advisory_lock(%s) AS ok", [ADVISORY_KEY])
-                if not row or not row["ok"]:
+                if not lock_is_safe(conn, self.settings.dsn(env) or "", run_id, env, best_effort):
+                    continue  # preflight's own check fails it; a session lock there would outlive the call
+                row = db.query_one(
+                    conn, "SELECT pg_try_advisory_lock(%s) AS ok, pg_backend_pid() AS pid", [ADVISORY_KEY]
+                )
+                assert row is not None
+                pids.append(int(row["pid"]))
+                if not row["ok"]:
                     holder = db.query_one(
                         conn, db.sql_file("common/advisory_holder.sql"), {"key": ADVISORY_KEY}
                     )
@@ -165,7 +173,8 @@ class DatabaseProbes:
                         f"another menuca-migrate call holds the lock on the {env} database{who}: wait for it "
                         "to finish (call status), then call again.",
                     )
-            yield [conn.info.backend_pid for conn in held]
+            # the server's pids, not libpq's: behind a pooler the key it hands out is its own
+            yield pids
         finally:
             for conn in held:
                 with contextlib.suppress(psycopg.Error):
