@@ -144,6 +144,7 @@ class DatabaseProbes:
         self, environments: tuple[Env, ...], run_id: str, best_effort: bool = False
     ) -> Iterator[list[int]]:
         held: list[db.Conn] = []
+        locked: list[db.Conn] = []
         pids: list[int] = []
         try:
             for env in environments:
@@ -163,7 +164,9 @@ class DatabaseProbes:
                 )
                 assert row is not None
                 pids.append(int(row["pid"]))
-                if not row["ok"]:
+                if row["ok"]:
+                    locked.append(conn)
+                else:
                     holder = db.query_one(
                         conn, db.sql_file("common/advisory_holder.sql"), {"key": ADVISORY_KEY}
                     )
@@ -177,6 +180,9 @@ class DatabaseProbes:
             yield pids
         finally:
             for conn in held:
+                if conn in locked:  # a session-mode pooler resets the server session only after close
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
                 with contextlib.suppress(psycopg.Error):
                     conn.close()
 
