@@ -76,18 +76,16 @@ def _config(mode: PoolMode, port: int, server_port: int, base: Path) -> str:
     )
 
 
-def _as_unprivileged() -> tuple[list[str], int, int] | tuple[list[str], None, None]:
+def _as_unprivileged() -> tuple[list[str], pwd.struct_passwd | None]:
+    """The command prefix that drops root (setpriv execs in place, so the pid we hold is PgBouncer's
+    own; runuser would sit in between), and the user it becomes."""
     if os.geteuid() != 0:
-        return [], None, None
+        return [], None
     entry = pwd.getpwnam(SERVER_USER)
     setpriv = shutil.which("setpriv")
-    # setpriv execs in place, so the pid we hold is pgbouncer's own (runuser would sit in between)
-    prefix = (
-        [setpriv, f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--clear-groups", "--"]
-        if setpriv
-        else ["runuser", "-u", SERVER_USER, "--"]
-    )
-    return prefix, entry.pw_uid, entry.pw_gid
+    if setpriv:
+        return [setpriv, f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--clear-groups", "--"], entry
+    return ["runuser", "-u", SERVER_USER, "--"], entry
 
 
 @contextlib.contextmanager
@@ -98,17 +96,14 @@ def running(direct_dsn: str, mode: PoolMode, attempts: int = 5) -> Iterator[PgBo
         raise RuntimeError("pgbouncer is not installed: apt-get install -y pgbouncer")
     params = conninfo_to_dict(direct_dsn)
     user, password = str(params["user"]), str(params["password"])
-    prefix, uid, gid = _as_unprivileged()
+    prefix, user_entry = _as_unprivileged()
     base = Path(tempfile.mkdtemp(prefix="menuca-pgbouncer-"))
     try:
         userlist = base / "userlist.txt"
         fd = os.open(userlist, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(f'"{user}" "{password}"\n')
-        if uid is not None and gid is not None:
-            for path in (base, userlist):
-                os.chown(path, uid, gid)
-        bouncer = _start(exe, prefix, base, mode, int(str(params["port"])), uid, gid, attempts, direct_dsn)
+        bouncer = _start(exe, prefix, base, mode, int(str(params["port"])), user_entry, attempts, direct_dsn)
         try:
             yield bouncer
         finally:
@@ -128,8 +123,7 @@ def _start(
     base: Path,
     mode: PoolMode,
     server_port: int,
-    uid: int | None,
-    gid: int | None,
+    user_entry: pwd.struct_passwd | None,
     attempts: int,
     direct_dsn: str,
 ) -> PgBouncer:
@@ -138,8 +132,9 @@ def _start(
         port = _free_port()
         ini = base / "pgbouncer.ini"
         ini.write_text(_config(mode, port, server_port, base), encoding="utf-8")
-        if uid is not None and gid is not None:
-            os.chown(ini, uid, gid)
+        if user_entry is not None:  # PgBouncer reads its files and writes its log as that user
+            for path in (base, base / "userlist.txt", ini):
+                os.chown(path, user_entry.pw_uid, user_entry.pw_gid)
         process = subprocess.Popen(
             [*prefix, exe, str(ini)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/"
         )

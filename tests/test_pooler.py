@@ -3,9 +3,9 @@ says which port to use; in session mode the whole tool chain works through it (S
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -40,22 +40,14 @@ def direct_pair(make_db: Callable[..., str]) -> tuple[str, str]:
 
 
 @pytest.fixture
-def bouncer(direct_pair: tuple[str, str]) -> Iterator[Callable[[str], pooler.PgBouncer]]:
+def bouncer(direct_pair: tuple[str, str]) -> Iterator[Callable[[pooler.PoolMode], pooler.PgBouncer]]:
     """Factory: a PgBouncer in the given pool mode in front of the pair's server (stopped after)."""
-    stack: list[Any] = []
-
-    def start(mode: str) -> pooler.PgBouncer:
-        manager = pooler.running(direct_pair[0], mode)  # type: ignore[arg-type]
-        stack.append(manager)
-        return manager.__enter__()
-
-    yield start
-    for manager in reversed(stack):
-        manager.__exit__(None, None, None)
+    with contextlib.ExitStack() as stack:
+        yield lambda mode: stack.enter_context(pooler.running(direct_pair[0], mode))
 
 
 def test_a_transaction_mode_pooler_is_a_preflight_fail_that_says_to_use_the_direct_or_session_port(
-    direct_pair: tuple[str, str], bouncer: Callable[[str], pooler.PgBouncer], tmp_path: Path
+    direct_pair: tuple[str, str], bouncer: Callable[[pooler.PoolMode], pooler.PgBouncer], tmp_path: Path
 ) -> None:
     pgb = bouncer("transaction")
     staging, production = direct_pair
@@ -82,7 +74,7 @@ ADVISORY_HELD = (
 
 
 def test_a_call_through_a_transaction_mode_pooler_is_refused_and_leaves_no_lock_on_a_pooled_session(
-    direct_pair: tuple[str, str], bouncer: Callable[[str], pooler.PgBouncer], tmp_path: Path
+    direct_pair: tuple[str, str], bouncer: Callable[[pooler.PoolMode], pooler.PgBouncer], tmp_path: Path
 ) -> None:
     pgb = bouncer("transaction")
     staging, production = direct_pair
@@ -102,7 +94,7 @@ def test_a_call_through_a_transaction_mode_pooler_is_refused_and_leaves_no_lock_
 
 
 def test_through_a_session_mode_pooler_preflight_a_verified_backup_and_a_full_rollback_pass(
-    direct_pair: tuple[str, str], bouncer: Callable[[str], pooler.PgBouncer], tmp_path: Path
+    direct_pair: tuple[str, str], bouncer: Callable[[pooler.PoolMode], pooler.PgBouncer], tmp_path: Path
 ) -> None:
     pgb = bouncer("session")
     staging, production = (pgb.dsn(dsn) for dsn in direct_pair)
@@ -123,7 +115,7 @@ def test_through_a_session_mode_pooler_preflight_a_verified_backup_and_a_full_ro
 
 
 def test_through_a_session_mode_pooler_the_servers_session_settings_and_advisory_lock_hold(
-    direct_pair: tuple[str, str], bouncer: Callable[[str], pooler.PgBouncer], tmp_path: Path
+    direct_pair: tuple[str, str], bouncer: Callable[[pooler.PoolMode], pooler.PgBouncer], tmp_path: Path
 ) -> None:
     pgb = bouncer("session")
     direct = direct_pair[0]

@@ -14,6 +14,7 @@ import pytest
 from psycopg import sql
 
 from server.dev import supabase
+from server.dev.embedded_pg import APP_ROLE
 from server.engine.registry import make_guard
 from server.settings import Settings
 from tests import supabase as supabase_tests
@@ -60,7 +61,7 @@ def pair(shaped: SupabaseCluster, tmp_path: Path) -> Iterator[Callable[..., Pair
         names = []
         for production in (False, True):
             name = f"p_{uuid.uuid4().hex[:10]}"
-            owner = staging_owner if staging_owner and not production else supabase.APP_ROLE
+            owner = staging_owner if staging_owner and not production else APP_ROLE
             with shaped.admin() as conn:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE {}").format(
@@ -90,7 +91,7 @@ def test_the_supabase_shape_passes_preflight_and_reports_supabase_admins_default
     with p.superuser() as conn:
         role = conn.execute(
             "SELECT rolsuper, rolcreatedb, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = %s",
-            [supabase.APP_ROLE],
+            [APP_ROLE],
         ).fetchone()
     assert role == (False, True, True, True)
     result = p.preflight()

@@ -23,10 +23,7 @@ DEFAULTS = (
 
 @pytest.fixture
 def supabase_runbook(supabase_cluster: TestCluster, tmp_path: Path) -> Iterator[Runbook]:
-    names = []
-    for production in (False, True):
-        name, _ = supabase_cluster.copy_of_template(SCALE, production, prefix="sb")
-        names.append(name)
+    names = [supabase_cluster.copy_of_template(SCALE, prod, prefix="sb")[0] for prod in (False, True)]
     staging, production = (supabase_cluster.dsn(n) for n in names)
     settings = Settings(
         staging_dsn=staging,
@@ -64,14 +61,14 @@ def test_on_supabase_a_full_rollback_keeps_supabase_admins_default_privileges_an
     rb = supabase_runbook
     with rb.admin() as conn:
         defaults = conn.execute(DEFAULTS).fetchall()
-        functions_before = catalog.functions(conn)  # type: ignore[arg-type]
+        functions_before = catalog.functions(conn)
     assert len(defaults) == 3
     assert rb.call("preflight")["status"] == "PASS"
     assert rb.call("backup", "staging")["status"] == "PASS"
     assert rb.call("apply_indexes", "staging")["status"] == "PASS"
     assert rb.call("apply_rls", "staging")["status"] == "PASS"
     with rb.admin() as conn:
-        assert len(catalog.functions(conn)) > len(functions_before)  # type: ignore[arg-type]
+        assert len(catalog.functions(conn)) > len(functions_before)
         conn.execute("CREATE TABLE menuca_v3.made_after_the_backup (id int)")
 
     result = rb.call("rollback", "staging", scope="full", reason="prove the restore on Supabase")
@@ -79,7 +76,7 @@ def test_on_supabase_a_full_rollback_keeps_supabase_admins_default_privileges_an
     assert result["tickets_rolled_back"] == ["02", "03"]
     with rb.admin() as conn:
         assert conn.execute(DEFAULTS).fetchall() == defaults
-        assert catalog.functions(conn) == functions_before  # type: ignore[arg-type]
+        assert catalog.functions(conn) == functions_before
         assert conn.execute("SELECT to_regclass('menuca_v3.made_after_the_backup')").fetchone() == (None,)
         owner = conn.execute(
             "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'auth'"
