@@ -262,14 +262,32 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     from server.dev.seed import seed_database
 
     replay = load(Path(args.file))
-    cluster = embedded_pg.EmbeddedPostgres.create()
+    if replay.settings.supabase:
+        from server.dev import supabase
+
+        cluster = supabase.create_cluster()
+    else:
+        cluster = embedded_pg.EmbeddedPostgres.create()
     run_dir = Path(tempfile.mkdtemp(prefix="menuca-replay-"))
     try:
         pair = DatabasePair(cluster.dsn("menuca_staging"), cluster.dsn("menuca_production"))
-        seed_database(pair.staging_dsn, scale=replay.settings.scale, seed=replay.settings.seed)
-        seed_database(
-            pair.production_dsn, scale=replay.settings.scale, seed=replay.settings.seed, production=True
-        )
+        for dbname, dsn, production in (
+            ("menuca_staging", pair.staging_dsn, False),
+            ("menuca_production", pair.production_dsn, True),
+        ):
+            if replay.settings.supabase:
+                supabase.seed_supabase_database(
+                    cluster.admin_dsn,
+                    dbname,
+                    dsn,
+                    scale=replay.settings.scale,
+                    seed=replay.settings.seed,
+                    production=production,
+                )
+            else:
+                seed_database(
+                    dsn, scale=replay.settings.scale, seed=replay.settings.seed, production=production
+                )
         report = anyio.run(run_replay, replay, pair, run_dir)
     finally:
         if args.keep:

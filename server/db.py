@@ -93,10 +93,9 @@ def client_invocation(dsn: str, run_id: str | None) -> tuple[str, dict[str, str]
         env["PGPASSWORD"] = password
     params.pop("application_name", None)
     env["PGAPPNAME"] = application_name(run_id)
-    # The child's sessions check for their client too: a psql killed with the server (PDEATHSIG) in
-    # the middle of a restore transaction otherwise leaves its backend holding ACCESS EXCLUSIVE locks
-    # until the running statement ends on its own.
-    env["PGOPTIONS"] = f"-c client_connection_check_interval={CLIENT_CHECK_INTERVAL_MS}"
+    # No PGOPTIONS: PgBouncer (and so a session-mode pooler in front of the database) refuses the
+    # `options` startup parameter. The restore script psql runs sets client_connection_check_interval
+    # itself (sql/rollback/full_drop.sql), so a psql killed with the server still ends its backend.
     return make_conninfo(**params), env
 
 

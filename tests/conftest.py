@@ -55,15 +55,19 @@ class TestCluster:
         """A database seeded once per session at this scale, used only as a CREATE DATABASE template."""
         key = (scale, production)
         if key not in self.templates:
-            from server.dev.seed import seed_database
-
             name = (
                 f"tpl_{str(scale).replace('.', '_')}_{'prod' if production else 'stg'}_{uuid.uuid4().hex[:6]}"
             )
             dsn = self.create_database(name)
-            seed_database(dsn, scale=scale, seed=1, production=production)
+            self.seed(name, dsn, scale, production)
             self.templates[key] = name
         return self.templates[key]
+
+    def seed(self, name: str, dsn: str, scale: float, production: bool) -> None:
+        """Fill the new database `name` with the dataset (a shaped cluster adds its own steps)."""
+        from server.dev.seed import seed_database
+
+        seed_database(dsn, scale=scale, seed=1, production=production)
 
     def copy_of_template(self, scale: float, production: bool = False, prefix: str = "t") -> tuple[str, str]:
         """(name, dsn) of a new database copied from the seeded template."""
@@ -101,6 +105,14 @@ def pg_cluster() -> Iterator[TestCluster]:
         yield TestCluster(admin_dsn=embedded.admin_dsn, app_dsn_template=app, embedded=embedded)
     finally:
         embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def supabase_cluster() -> Iterator[TestCluster]:
+    """A second embedded cluster in the Supabase shape (SPEC.md §15; tests/supabase.py)."""
+    from tests import supabase
+
+    yield from supabase.start()
 
 
 @pytest.fixture

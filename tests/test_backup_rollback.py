@@ -3,6 +3,8 @@ restore brings back exactly the row counts and index list the backup recorded.""
 
 from __future__ import annotations
 
+import io
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,10 +34,25 @@ def test_a_backup_truncated_after_the_dump_fails_verification_and_is_not_kept(
     monkeypatch.setenv("MENUCA_TEST_HOOKS", "1")
     monkeypatch.setenv("MENUCA_TEST_PAUSE", "backup:after_dump:2")
     backups = rb.guard.settings.run_dir / "backups"
+    # The step says PAUSED on stderr once pg_dump has finished; a fixed sleep after the file appears
+    # raced pg_dump (truncating an empty or half-written file that pg_dump then completed).
+    paused = threading.Event()
+    real_stderr = sys.stderr
+
+    class Watch(io.TextIOBase):
+        def write(self, text: str) -> int:
+            if "PAUSED backup:after_dump" in text:
+                paused.set()
+            return real_stderr.write(text)
+
+        def flush(self) -> None:
+            real_stderr.flush()
+
+    monkeypatch.setattr(sys, "stderr", Watch())
 
     def damage() -> None:
         dump = _wait_for_dump(backups)
-        time.sleep(0.3)  # the dump is complete: the step is pausing after it
+        assert paused.wait(timeout=60), "the backup never paused after the dump"
         size = dump.stat().st_size
         with open(dump, "r+b") as handle:
             handle.truncate(size // 2)

@@ -17,8 +17,10 @@ REPLAYS = sorted((Path(__file__).parent / "replays").glob("*.json"))
 
 
 @pytest.mark.parametrize("path", REPLAYS, ids=[p.stem for p in REPLAYS])
-async def test_replay(path: Path, pg_cluster, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_replay(path: Path, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     replay = load(path)
+    # `"supabase": true` replays run on the Supabase-shaped cluster (SPEC.md §15), started only then
+    pg_cluster = request.getfixturevalue("supabase_cluster" if replay.settings.supabase else "pg_cluster")
     names = []
     try:
         s_name, staging = pg_cluster.copy_of_template(replay.settings.scale, False, prefix="rs")

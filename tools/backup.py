@@ -230,7 +230,11 @@ def _scratch_restore(
             [
                 str(pg_restore),
                 "--exit-on-error",
+                # Owners, grants and other roles' default privileges are not what this proves (row
+                # counts are), and replaying them needs memberships the role may lack: Supabase's
+                # supabase_admin defaults fail with `must be member of role "supabase_admin"`.
                 "--no-owner",
+                "--no-privileges",
                 "--no-password",
                 f"--dbname={scratch_conninfo}",
                 str(path),
@@ -285,7 +289,8 @@ def _plan(pg_dump: Path, pg_restore: Path, path: Path) -> StepOutcome[BackupFiel
         ),
         (f"{pg_restore} --exit-on-error --file=/dev/null {path}", "external", "full read of the archive"),
         (
-            "CREATE DATABASE menuca_verify_<scratch>; pg_restore --exit-on-error --no-owner into it; compare row counts; "
+            "CREATE DATABASE menuca_verify_<scratch>; pg_restore --exit-on-error --no-owner --no-privileges into it; "
+            "compare row counts; "
             "DROP DATABASE … WITH (FORCE)",
             "autocommit",
             "only where the role may create databases",

@@ -12,7 +12,8 @@ from server.errors import EmbeddedPgError, NotConfigured
 from server.pgbin import find_client
 from server.runbook import ENVIRONMENTS, FIRST, Env
 from server.settings import redact_dsn
-from tools.lib import catalog, measure
+from tools.lib import catalog, measure, pooler
+from tools.lib import privileges as role_privileges
 from tools.records import Baseline, PreflightRecord
 from tools.results import Check, EnvironmentReport, OrphanRates, PreflightArgs, PreflightFields
 from tools.step import StepContext, StepOutcome, check
@@ -35,9 +36,9 @@ SQL_FILES = (
     "preflight/privileges.sql",
     "preflight/other_runs.sql",
     "preflight/data_size.sql",
+    *role_privileges.SQL_FILES,
 )
 MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
-TRANSACTION_POOLER_PORT = 6543
 EXPECTED_TABLES = 42
 
 
@@ -110,7 +111,7 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
         "Both databases are ready; baselines recorded. Next: backup staging (ticket 01)."
         if not failed
         else f"Preflight found {len(failed)} problem(s): {'; '.join(failed[:6])}. Fix them and call preflight again."
-    )
+    ) + "".join(f" Warning: {c.name}: {c.warning}." for c in checks if c.warning)
     return StepOutcome(
         checks=checks,
         summary=summary,
@@ -137,7 +138,7 @@ def _check_environment(
             passed=info["version_num"] >= MIN_SERVER_VERSION,
         )
     )
-    checks.append(_session_mode(env, conn, int(info["port"])))
+    checks.append(pooler.session_check(env, conn, ctx.dsn(env), ctx.run_id))
     checks.append(_pg_dump_works(ctx, env, int(info["version_num"]) // 10000))
 
     privileges = db.query_one(conn, db.sql_file("preflight/privileges.sql"))
@@ -151,22 +152,8 @@ def _check_environment(
             passed=dataset,
         )
     )
-    checks.append(check(f"{env}: owns every menuca_v3 table", 0, int(privileges["tables_not_owned"])))
-    checks.append(check(f"{env}: may create in schema menuca_v3", True, bool(privileges["schema_create"])))
-    checks.append(
-        check(
-            f"{env}: roles anon, authenticated, service_role exist",
-            ["anon", "authenticated", "service_role"],
-            list(privileges["roles_present"]),
-        )
-    )
-    checks.append(
-        check(
-            f"{env}: may SET ROLE anon and authenticated",
-            ["anon", "authenticated"],
-            list(privileges["roles_settable"]),
-        )
-    )
+    granted = role_privileges.checks(env, conn)
+    checks += granted
     invalid = catalog.invalid_indexes(conn)
     checks.append(check(f"{env}: no INVALID index", [], invalid))
     others = db.query_all(
@@ -183,7 +170,7 @@ def _check_environment(
     size = int(size_row["bytes"]) if size_row else 0
 
     env_baseline = Baseline(server_version=info["version"])
-    if dataset:
+    if dataset and all(c.passed for c in granted):  # baselines read what a lacking role may not
         ctx.checkpoint()
         counts = catalog.row_counts(conn)
         indexes = catalog.indexes(conn)
@@ -233,27 +220,6 @@ def _check_environment(
         )
     report.invalid_indexes = invalid
     return report, checks, env_baseline, size
-
-
-def _session_mode(env: Env, conn: db.Conn, port: int) -> Check:
-    """A transaction-mode pooler breaks SET and session advisory locks: detect it by behaviour."""
-    first = db.query_one(
-        conn, "SELECT set_config('menuca.pooler_probe', 'kept', false) AS v, pg_backend_pid() AS pid"
-    )
-    second = db.query_one(
-        conn, "SELECT current_setting('menuca.pooler_probe', true) AS v, pg_backend_pid() AS pid"
-    )
-    assert first is not None and second is not None
-    kept = second["v"] == "kept" and second["pid"] == first["pid"]
-    actual = "session kept across transactions" if kept else "session settings lost between transactions"
-    if port == TRANSACTION_POOLER_PORT:
-        actual += f" (port {port} is Supabase's transaction-mode pooler)"
-    return check(
-        f"{env}: direct or session-mode connection",
-        "session kept across transactions",
-        actual,
-        passed=kept and port != TRANSACTION_POOLER_PORT,
-    )
 
 
 def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:

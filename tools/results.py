@@ -21,6 +21,7 @@ class Check(BaseModel):
     expected: JsonValue
     actual: JsonValue
     passed: bool
+    warning: str | None = Field(default=None, description="a sentence when the check passed with a concern")
 
 
 class Next(BaseModel):

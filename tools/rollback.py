@@ -16,12 +16,12 @@ from tools.apply_indexes import rollback_indexes
 from tools.apply_rls import rollback_rls
 from tools.backup import sha256_file
 from tools.fix_combos import rollback_combos
-from tools.lib import catalog
+from tools.lib import catalog, full_restore
 from tools.records import BackupRecord
 from tools.results import Check, PlannedStatement, RollbackArgs, RollbackFields
 from tools.step import StepContext, StepFn, StepOutcome, check
 
-SQL_FILES = ("rollback/full_drop.sql", "rollback/external_dependents.sql")
+SQL_FILES = ("rollback/full_drop.sql", "rollback/external_dependents.sql", *full_restore.SQL_FILES)
 LOCK_RETRIES = 3
 PAUSE_MARKER = "MENUCA_PAUSE_POINT"
 
@@ -85,11 +85,9 @@ def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackF
     conninfo, child_env = db.client_invocation(ctx.dsn(env), ctx.run_id)
     script = path.with_suffix(".restore.sql")
     ctx.progress(1, 4, "writing the restore script")
-    made = run_child(
-        [str(pg_restore), "--no-owner", "--exit-on-error", f"--file={script}", str(path)],
-        env=child_env,
-        checkpoint=ctx.checkpoint,
-    )
+    schemas = list(record.schemas)
+    defaults_before = full_restore.default_privileges(conn, schemas)
+    made, kept = full_restore.write_script(pg_restore, path, script, child_env, ctx.checkpoint)
     try:
         os.chmod(script, 0o600)
         if made.returncode != 0:
@@ -115,10 +113,19 @@ def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackF
         )
     ctx.progress(3, 4, "verifying against the backup")
     checks += verify_against(conn, record)
+    checks.append(
+        check(
+            "default privileges in the schemas kept (whoever holds them)",
+            defaults_before,
+            full_restore.default_privileges(conn, schemas),
+        )
+    )
     ok = all(c.passed for c in checks)
     fields.restored = [
         f"schemas {', '.join(record.schemas)} restored from backup {record.backup_id} (sha256 {record.sha256[:16]}…)",
         f"{len(changed)} table(s) returned to their backed-up row counts",
+        f"kept as they are: {len(kept)} schema and default-privilege entries of the backup "
+        f"({len(defaults_before)} default privileges in the schemas now)",
     ]
     ctx.progress(4, 4, "done")
     return StepOutcome(
@@ -212,9 +219,11 @@ def _plan(psql: Path, pg_restore: Path, path: Path) -> list[PlannedStatement]:
     return [
         PlannedStatement(
             order=1,
-            statement=f"{pg_restore} --no-owner --file=<restore.sql> {path}",
+            statement=f"{pg_restore} --list {path}; {pg_restore} --no-owner --use-list=<toc without the "
+            f"SCHEMA and DEFAULT ACL entries> --file=<restore.sql> {path}",
             transaction="external",
-            note="turns the verified archive into one SQL script",
+            note="turns the verified archive into one SQL script; the schemas and the default privileges "
+            "in them are kept as they are",
         ),
         PlannedStatement(
             order=2,

@@ -85,6 +85,8 @@ class ReplaySettings(BaseModel):
     soak_hours: float = Field(default=0, ge=0)
     require_approval: bool = True
     sql_before: dict[Environment, str] = Field(default_factory=dict)
+    # a Supabase-shaped server (SPEC.md §15): see server/dev/supabase.py
+    supabase: bool = False
 
 
 class ReplayFile(BaseModel):

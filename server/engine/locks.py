@@ -15,6 +15,7 @@ from server import db
 from server.errors import NotConfigured
 from server.runbook import Env
 from server.settings import Settings
+from tools.lib.pooler import lock_is_safe
 
 RUN_LOCK = ".run.lock"
 # pg_try_advisory_lock key: "MENUCA1" as a bigint; seen in pg_locks as classid/objid.
@@ -63,27 +64,42 @@ def advisory_locks(
     LockHeld when another session holds it. best_effort skips unreachable databases (preflight
     reports them as failed checks instead of being refused)."""
     held: list[db.Conn] = []
+    locked: list[db.Conn] = []
+    pids: list[int] = []
     try:
         for env in environments:
             # A dedicated autocommit session that stays idle: never the one doing the work, never a
             # transaction, never a blocking wait (a blocked waiter can deadlock with a concurrent build).
+            dsn = settings.dsn(env) or ""
             try:
-                conn = db.connect(settings.dsn(env) or "", run_id=run_id, autocommit=True)
+                conn = db.connect(dsn, run_id=run_id, autocommit=True)
             except NotConfigured:
                 if best_effort:
                     continue
                 raise
             held.append(conn)
-            row = db.query_one(conn, "SELECT pg_try_advisory_lock(%s) AS ok", [ADVISORY_KEY])
-            if not row or not row["ok"]:
+            if not lock_is_safe(conn, dsn, run_id, env, best_effort):
+                continue  # preflight's own check fails it; a session lock there would outlive the call
+            row = db.query_one(
+                conn, "SELECT pg_try_advisory_lock(%s) AS ok, pg_backend_pid() AS pid", [ADVISORY_KEY]
+            )
+            assert row is not None
+            pids.append(int(row["pid"]))
+            if row["ok"]:
+                locked.append(conn)
+            else:
                 holder = db.query_one(conn, db.sql_file("common/advisory_holder.sql"), {"key": ADVISORY_KEY})
                 who = f" by {holder['application_name']} (pid {holder['pid']})" if holder else ""
                 raise LockHeld(
                     f"another menuca-migrate call holds the lock on the {env} database{who}: wait for it "
                     "to finish (call status), then call again."
                 )
-        yield [conn.info.backend_pid for conn in held]
+        # the server's pids, not libpq's: behind a pooler the key it hands out is its own
+        yield pids
     finally:
         for conn in held:
+            if conn in locked:  # a session-mode pooler resets the server session only after close
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
             with contextlib.suppress(psycopg.Error):
                 conn.close()

@@ -5,3 +5,6 @@ CREATE ROLE anon NOLOGIN NOINHERIT;
 CREATE ROLE authenticated NOLOGIN NOINHERIT;
 CREATE ROLE service_role NOLOGIN NOINHERIT BYPASSRLS;
 GRANT anon, authenticated, service_role TO menuca;
+-- As Supabase's postgres has pg_monitor: the long-transaction check and the health sample see every
+-- role's sessions (preflight warns when a role cannot).
+GRANT pg_read_all_stats TO menuca;
