@@ -17,7 +17,7 @@ from psycopg import sql
 
 from server import db
 from server.runbook import Env
-from tools.lib import catalog, measure
+from tools.lib import advisor, catalog, measure
 from tools.results import Check, IndexOutcome, PlannedStatement, QueryTiming, StepOutcome, check
 from tools.step import StepContext
 
@@ -27,6 +27,7 @@ SQL_FILES = (
     "apply_indexes/index_state.sql",
     "apply_indexes/drop_index.sql",
     "apply_indexes/analyze.sql",
+    "validate/advisor/created.sql",
 )
 TARGET_COUNT = 58
 # Transactions older than this are reported before each build and waited for (a concurrent build
@@ -348,6 +349,7 @@ def _outcome(
         record={
             "built": built,
             "equivalent": {d["target"].name: d["equivalent_to"] for d in decisions if d["equivalent_to"]},
+            advisor.RECORD_KEY: advisor.created_objects(conn, indexes=built),
         },
         actions=[
             f"{o.name} on {o.table}: {o.action}"

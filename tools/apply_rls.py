@@ -15,7 +15,7 @@ from psycopg import errors, sql
 
 from server import db
 from server.runbook import Env, ticket_for
-from tools.lib import catalog, rls_matrix, rls_policies
+from tools.lib import advisor, catalog, rls_matrix, rls_policies
 from tools.lib.rls_policies import (
     BackingIndex,
     Plan,
@@ -41,6 +41,7 @@ SQL_FILES = (
     "apply_rls/lock_profile.sql",
     "apply_rls/build_profile.sql",
     "common/indexes.sql",
+    "validate/advisor/created.sql",
     *rls_matrix.SQL_FILES,
 )
 POLICY_FILES = rls_policies.POLICY_FILES
@@ -254,6 +255,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     # (its policies are there too); otherwise it is someone else's function that ours would replace.
     clashing = [f["name"] for f in baseline.get("functions") or [] if f["name"] in plan.functions]
     earlier_run = any(ours(p) for p in baseline.get("policies") or [])
+    by_command = advisor.policies_by_command(plan, preexisting)
     pre_checks = [
         check(
             "every menuca_v3 table has policies in sql/apply_rls",
@@ -271,12 +273,14 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             clashing,
             passed=not clashing or earlier_run,
         ),
+        advisor.one_permissive_check(by_command),
     ]
     fields: dict[str, Any] = {
         "tables_total": len(state.tables),
         "tables_enabled": sum(1 for f in state.flags.values() if f["enabled"]),
         "policies_preexisting": [f"{p['table']}.{p['name']}" for p in preexisting],
         "helper_functions": [f"menuca_v3.{name}()" for name in plan.functions],
+        "policies_by_command": by_command,
     }
     if ctx.dry_run:
         steps = _plan_statements(watch, plan, state, missing, invalid_own)
@@ -380,6 +384,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             policies_after=after.own_policies(),
             functions_after=after.own_functions(plan),
         )
+        record[advisor.RECORD_KEY] = advisor.created_by_apply_rls(watch, plan, record)
         ctx.progress(4, 4, "done")
         return StepOutcome(
             checks=checks,

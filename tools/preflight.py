@@ -13,7 +13,7 @@ from server.errors import EmbeddedPgError, NotConfigured
 from server.pgbin import find_client
 from server.runbook import Env
 from server.settings import ENVIRONMENTS, redact_dsn
-from tools.lib import catalog, measure
+from tools.lib import advisor, catalog, measure
 from tools.results import Check, EnvironmentReport, StepOutcome, check
 from tools.step import StepContext
 
@@ -35,6 +35,7 @@ SQL_FILES = (
     "preflight/privileges.sql",
     "preflight/other_runs.sql",
     "preflight/data_size.sql",
+    *advisor.SQL_FILES,
 )
 MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
 TRANSACTION_POOLER_PORT = 6543
@@ -209,6 +210,7 @@ def _check_environment(
             combo_checksums=combo_sums,
             restaurants=restaurants,
             menu_queries=family,
+            advisor=advisor.baseline(conn),
         )
         report.row_counts = counts
         report.index_count = len(indexes)

@@ -18,6 +18,9 @@ class Check(BaseModel):
     expected: JsonValue
     actual: JsonValue
     passed: bool
+    warning: str | None = Field(
+        default=None, description="a sentence worth a human's attention (passed or not)"
+    )
 
 
 class Next(BaseModel):
@@ -132,6 +135,17 @@ class RlsTest(BaseModel):
     passed: bool
 
 
+class PolicyCommand(BaseModel):
+    """The policies that apply to one table, role and command (a FOR ALL policy counts for each)."""
+
+    table: str
+    role: str
+    command: Literal["SELECT", "INSERT", "UPDATE", "DELETE"]
+    permissive: list[str]
+    restrictive: list[str]
+    preexisting: list[str] = Field(default_factory=list, description="which of them were there before (kept)")
+
+
 class ApplyRlsResult(TicketResult):
     tables_enabled: int = 0
     tables_total: int = 0
@@ -145,6 +159,9 @@ class ApplyRlsResult(TicketResult):
     snapshot_restored: bool = False
     lock_retries: int = 0
     blocking_sessions: list[str] = Field(default_factory=list)
+    policies_by_command: list[PolicyCommand] = Field(
+        default_factory=list, description="this run's and the kept policies per table, role and command"
+    )
 
 
 class OrphanRates(BaseModel):
@@ -256,8 +273,14 @@ class StepOutcome:
         return all(check.passed for check in self.checks)
 
 
-def check(name: str, expected: Any, actual: Any, passed: bool | None = None) -> Check:
+def check(
+    name: str, expected: Any, actual: Any, passed: bool | None = None, warning: str | None = None
+) -> Check:
     """A check; when `passed` is not given it is `expected == actual`."""
     return Check(
-        name=name, expected=expected, actual=actual, passed=(expected == actual) if passed is None else passed
+        name=name,
+        expected=expected,
+        actual=actual,
+        passed=(expected == actual) if passed is None else passed,
+        warning=warning,
     )

@@ -9,11 +9,11 @@ from typing import Any, cast
 from server import db
 from server.runbook import Env
 from tools import apply_indexes
-from tools.lib import catalog, measure
+from tools.lib import advisor, catalog, measure
 from tools.results import Check, StepOutcome, check
 from tools.step import StepContext
 
-SQL_FILES = ("common/combo_integrity.sql", "validate/health.sql")
+SQL_FILES = ("common/combo_integrity.sql", "validate/health.sql", *advisor.SQL_FILES)
 ORPHAN_GATE = 0.05
 IDLE_IN_TRANSACTION_S = 60
 RUNNING_S = 300
@@ -156,6 +156,9 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
         )
     )
 
+    advisor_checks, advisor_lines = advisor.checks(ctx, env, conn, baseline)
+    checks += advisor_checks
+
     fields: dict[str, Any] = {
         "menu_query_ms_baseline": before,
         "menu_query_ms_now": now,
@@ -188,6 +191,7 @@ def run(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
             f"RLS tests: {tests_passed} of {tests_total}",
             f"orphan rate: naive {rates['naive']}, source-backed {rates['source_backed']}",
             f"menu query: baseline {before} ms, now {now} ms",
+            *advisor_lines,
         ],
     )
 
