@@ -15,11 +15,14 @@
 --
 -- One permissive policy per table, role and command (Supabase's advisor, lint 0006: every permissive
 -- policy that applies is evaluated for every row): the conditions that grant a command to a role
--- are OR-ed inside that command's one policy, the cheapest first (the admin flag and the tenant id
--- are InitPlans, computed once per query; OR stops at the first true branch):
+-- are OR-ed inside that command's one policy, in the order most rows pass them: the public
+-- condition, the tenant's, the admin's. OR stops at the first true branch, and the tenant id and the
+-- admin flag are InitPlans, computed once per query and only when first needed, so a read of public
+-- rows calls no helper at all. (A public condition that is a parent look-up, one index probe per
+-- row, comes after the tenant's own column.)
 --   <table>_anon_read    SELECT TO anon           the public condition;
---   <table>_read         SELECT TO authenticated  admin OR tenant OR the public condition;
---   <table>_insert, _update, _delete              admin OR tenant;
+--   <table>_read         SELECT TO authenticated  the public condition OR tenant OR admin;
+--   <table>_insert, _update, _delete              tenant OR admin;
 --   <table>_all          ALL TO authenticated     where every command has the same condition;
 --   <table>_public_read  SELECT TO anon, authenticated, where the public may read every row.
 -- What each role may do per command is exactly the OR of the separate policies this replaces (so
@@ -42,34 +45,34 @@ CREATE POLICY menuca_rls_courses_anon_read ON menuca_v3.courses
 CREATE POLICY menuca_rls_courses_read ON menuca_v3.courses
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        is_active
         OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR is_active
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_courses_insert ON menuca_v3.courses
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_courses_update ON menuca_v3.courses
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_courses_delete ON menuca_v3.courses
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- dishes -----------------------------------------------------------------------------------------
@@ -82,34 +85,34 @@ CREATE POLICY menuca_rls_dishes_anon_read ON menuca_v3.dishes
 CREATE POLICY menuca_rls_dishes_read ON menuca_v3.dishes
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        is_active
         OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR is_active
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_dishes_insert ON menuca_v3.dishes
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_dishes_update ON menuca_v3.dishes
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_dishes_delete ON menuca_v3.dishes
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- ingredients ------------------------------------------------------------------------------------
@@ -122,34 +125,34 @@ CREATE POLICY menuca_rls_ingredients_anon_read ON menuca_v3.ingredients
 CREATE POLICY menuca_rls_ingredients_read ON menuca_v3.ingredients
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        is_active
         OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR is_active
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_ingredients_insert ON menuca_v3.ingredients
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_ingredients_update ON menuca_v3.ingredients
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_ingredients_delete ON menuca_v3.ingredients
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- ingredient_groups ------------------------------------------------------------------------------
@@ -162,34 +165,34 @@ CREATE POLICY menuca_rls_ingredient_groups_anon_read ON menuca_v3.ingredient_gro
 CREATE POLICY menuca_rls_ingredient_groups_read ON menuca_v3.ingredient_groups
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        is_active
         OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR is_active
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_ingredient_groups_insert ON menuca_v3.ingredient_groups
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_ingredient_groups_update ON menuca_v3.ingredient_groups
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_ingredient_groups_delete ON menuca_v3.ingredient_groups
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- combo_groups -----------------------------------------------------------------------------------
@@ -202,34 +205,34 @@ CREATE POLICY menuca_rls_combo_groups_anon_read ON menuca_v3.combo_groups
 CREATE POLICY menuca_rls_combo_groups_read ON menuca_v3.combo_groups
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        is_active
         OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR is_active
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_groups_insert ON menuca_v3.combo_groups
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_groups_update ON menuca_v3.combo_groups
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_groups_delete ON menuca_v3.combo_groups
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- dish_modifiers: its own restaurant_id; the public sees a modifier of an active dish ------------
@@ -249,39 +252,39 @@ CREATE POLICY menuca_rls_dish_modifiers_anon_read ON menuca_v3.dish_modifiers
 CREATE POLICY menuca_rls_dish_modifiers_read ON menuca_v3.dish_modifiers
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         OR EXISTS (
             SELECT 1
             FROM menuca_v3.dishes AS d
             WHERE d.id = dish_modifiers.dish_id
               AND d.is_active
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_dish_modifiers_insert ON menuca_v3.dish_modifiers
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_dish_modifiers_update ON menuca_v3.dish_modifiers
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_dish_modifiers_delete ON menuca_v3.dish_modifiers
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- dish_customizations -> dishes ------------------------------------------------------------------
@@ -301,58 +304,58 @@ CREATE POLICY menuca_rls_dish_customizations_anon_read ON menuca_v3.dish_customi
 CREATE POLICY menuca_rls_dish_customizations_read ON menuca_v3.dish_customizations
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.dishes AS d
             WHERE d.id = dish_customizations.dish_id
-              AND (d.restaurant_id = (SELECT menuca_v3.current_restaurant_id()) OR d.is_active)
+              AND (d.is_active OR d.restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_dish_customizations_insert ON menuca_v3.dish_customizations
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.dishes AS d
             WHERE d.id = dish_customizations.dish_id
               AND d.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_dish_customizations_update ON menuca_v3.dish_customizations
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.dishes AS d
             WHERE d.id = dish_customizations.dish_id
               AND d.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.dishes AS d
             WHERE d.id = dish_customizations.dish_id
               AND d.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_dish_customizations_delete ON menuca_v3.dish_customizations
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.dishes AS d
             WHERE d.id = dish_customizations.dish_id
               AND d.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- ingredient_group_items -> ingredient_groups ----------------------------------------------------
@@ -372,58 +375,58 @@ CREATE POLICY menuca_rls_ingredient_group_items_anon_read ON menuca_v3.ingredien
 CREATE POLICY menuca_rls_ingredient_group_items_read ON menuca_v3.ingredient_group_items
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.ingredient_groups AS g
             WHERE g.id = ingredient_group_items.ingredient_group_id
-              AND (g.restaurant_id = (SELECT menuca_v3.current_restaurant_id()) OR g.is_active)
+              AND (g.is_active OR g.restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_ingredient_group_items_insert ON menuca_v3.ingredient_group_items
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.ingredient_groups AS g
             WHERE g.id = ingredient_group_items.ingredient_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_ingredient_group_items_update ON menuca_v3.ingredient_group_items
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.ingredient_groups AS g
             WHERE g.id = ingredient_group_items.ingredient_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.ingredient_groups AS g
             WHERE g.id = ingredient_group_items.ingredient_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_ingredient_group_items_delete ON menuca_v3.ingredient_group_items
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.ingredient_groups AS g
             WHERE g.id = ingredient_group_items.ingredient_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- combo_items -> combo_groups --------------------------------------------------------------------
@@ -443,58 +446,58 @@ CREATE POLICY menuca_rls_combo_items_anon_read ON menuca_v3.combo_items
 CREATE POLICY menuca_rls_combo_items_read ON menuca_v3.combo_items
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_items.combo_group_id
-              AND (g.restaurant_id = (SELECT menuca_v3.current_restaurant_id()) OR g.is_active)
+              AND (g.is_active OR g.restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_items_insert ON menuca_v3.combo_items
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_items.combo_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_items_update ON menuca_v3.combo_items
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_items.combo_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_items.combo_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_items_delete ON menuca_v3.combo_items
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_items.combo_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- combo_group_modifier_pricing -> combo_groups ---------------------------------------------------
@@ -514,58 +517,58 @@ CREATE POLICY menuca_rls_combo_group_modifier_pricing_anon_read ON menuca_v3.com
 CREATE POLICY menuca_rls_combo_group_modifier_pricing_read ON menuca_v3.combo_group_modifier_pricing
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_group_modifier_pricing.combo_group_id
-              AND (g.restaurant_id = (SELECT menuca_v3.current_restaurant_id()) OR g.is_active)
+              AND (g.is_active OR g.restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_group_modifier_pricing_insert ON menuca_v3.combo_group_modifier_pricing
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_group_modifier_pricing.combo_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_group_modifier_pricing_update ON menuca_v3.combo_group_modifier_pricing
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_group_modifier_pricing.combo_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_group_modifier_pricing.combo_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_group_modifier_pricing_delete ON menuca_v3.combo_group_modifier_pricing
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_groups AS g
             WHERE g.id = combo_group_modifier_pricing.combo_group_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- combo_steps -> combo_items -> combo_groups -----------------------------------------------------
@@ -586,61 +589,61 @@ CREATE POLICY menuca_rls_combo_steps_anon_read ON menuca_v3.combo_steps
 CREATE POLICY menuca_rls_combo_steps_read ON menuca_v3.combo_steps
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_items AS i
             JOIN menuca_v3.combo_groups AS g ON g.id = i.combo_group_id
             WHERE i.id = combo_steps.combo_item_id
-              AND (g.restaurant_id = (SELECT menuca_v3.current_restaurant_id()) OR g.is_active)
+              AND (g.is_active OR g.restaurant_id = (SELECT menuca_v3.current_restaurant_id()))
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_steps_insert ON menuca_v3.combo_steps
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_items AS i
             JOIN menuca_v3.combo_groups AS g ON g.id = i.combo_group_id
             WHERE i.id = combo_steps.combo_item_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_steps_update ON menuca_v3.combo_steps
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_items AS i
             JOIN menuca_v3.combo_groups AS g ON g.id = i.combo_group_id
             WHERE i.id = combo_steps.combo_item_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_items AS i
             JOIN menuca_v3.combo_groups AS g ON g.id = i.combo_group_id
             WHERE i.id = combo_steps.combo_item_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_combo_steps_delete ON menuca_v3.combo_steps
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.combo_items AS i
             JOIN menuca_v3.combo_groups AS g ON g.id = i.combo_group_id
             WHERE i.id = combo_steps.combo_item_id
               AND g.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );

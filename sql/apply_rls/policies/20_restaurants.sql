@@ -21,9 +21,9 @@ CREATE POLICY menuca_rls_restaurants_anon_read ON menuca_v3.restaurants
 CREATE POLICY menuca_rls_restaurants_read ON menuca_v3.restaurants
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        status = 'active'
         OR id = (SELECT menuca_v3.current_restaurant_id())
-        OR status = 'active'
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurants_insert ON menuca_v3.restaurants
@@ -33,12 +33,12 @@ CREATE POLICY menuca_rls_restaurants_insert ON menuca_v3.restaurants
 CREATE POLICY menuca_rls_restaurants_update ON menuca_v3.restaurants
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR id = (SELECT menuca_v3.current_restaurant_id())
+        id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR id = (SELECT menuca_v3.current_restaurant_id())
+        id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurants_delete ON menuca_v3.restaurants
@@ -51,12 +51,12 @@ ALTER TABLE menuca_v3.restaurant_locations ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_locations_all ON menuca_v3.restaurant_locations
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_contacts ----------------------------------------------------------------------------
@@ -65,12 +65,12 @@ ALTER TABLE menuca_v3.restaurant_contacts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_contacts_all ON menuca_v3.restaurant_contacts
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_admin_users (a restaurant's staff logins) -------------------------------------------
@@ -79,12 +79,12 @@ ALTER TABLE menuca_v3.restaurant_admin_users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_admin_users_all ON menuca_v3.restaurant_admin_users
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_schedules ---------------------------------------------------------------------------
@@ -97,34 +97,34 @@ CREATE POLICY menuca_rls_restaurant_schedules_anon_read ON menuca_v3.restaurant_
 CREATE POLICY menuca_rls_restaurant_schedules_read ON menuca_v3.restaurant_schedules
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        is_enabled
         OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR is_enabled
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_schedules_insert ON menuca_v3.restaurant_schedules
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_schedules_update ON menuca_v3.restaurant_schedules
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_schedules_delete ON menuca_v3.restaurant_schedules
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_special_schedules -------------------------------------------------------------------
@@ -137,34 +137,34 @@ CREATE POLICY menuca_rls_restaurant_special_schedules_anon_read ON menuca_v3.res
 CREATE POLICY menuca_rls_restaurant_special_schedules_read ON menuca_v3.restaurant_special_schedules
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        is_active
         OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR is_active
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_special_schedules_insert ON menuca_v3.restaurant_special_schedules
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_special_schedules_update ON menuca_v3.restaurant_special_schedules
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_special_schedules_delete ON menuca_v3.restaurant_special_schedules
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_service_configs ---------------------------------------------------------------------
@@ -173,12 +173,12 @@ ALTER TABLE menuca_v3.restaurant_service_configs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_service_configs_all ON menuca_v3.restaurant_service_configs
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_time_periods ------------------------------------------------------------------------
@@ -187,12 +187,12 @@ ALTER TABLE menuca_v3.restaurant_time_periods ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_time_periods_all ON menuca_v3.restaurant_time_periods
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_domains -----------------------------------------------------------------------------
@@ -201,12 +201,12 @@ ALTER TABLE menuca_v3.restaurant_domains ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_domains_all ON menuca_v3.restaurant_domains
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_id_mapping (legacy ids; its tenant column is new_restaurant_id) ---------------------
@@ -215,8 +215,8 @@ ALTER TABLE menuca_v3.restaurant_id_mapping ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_id_mapping_read ON menuca_v3.restaurant_id_mapping
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR new_restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        new_restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_id_mapping_insert ON menuca_v3.restaurant_id_mapping
@@ -238,10 +238,10 @@ ALTER TABLE menuca_v3.devices ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_devices_all ON menuca_v3.devices
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );

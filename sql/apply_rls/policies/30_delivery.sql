@@ -13,13 +13,13 @@ ALTER TABLE menuca_v3.delivery_company_emails ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_delivery_company_emails_read ON menuca_v3.delivery_company_emails
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR EXISTS (
+        EXISTS (
             SELECT 1
             FROM menuca_v3.restaurant_delivery_companies AS c
             WHERE c.company_email_id = delivery_company_emails.id
               AND c.restaurant_id = (SELECT menuca_v3.current_restaurant_id())
         )
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_delivery_company_emails_insert ON menuca_v3.delivery_company_emails
@@ -41,12 +41,12 @@ ALTER TABLE menuca_v3.restaurant_delivery_companies ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_delivery_companies_all ON menuca_v3.restaurant_delivery_companies
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_delivery_fees -----------------------------------------------------------------------
@@ -55,12 +55,12 @@ ALTER TABLE menuca_v3.restaurant_delivery_fees ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_delivery_fees_all ON menuca_v3.restaurant_delivery_fees
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_delivery_config ---------------------------------------------------------------------
@@ -69,12 +69,12 @@ ALTER TABLE menuca_v3.restaurant_delivery_config ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_delivery_config_all ON menuca_v3.restaurant_delivery_config
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_delivery_areas ----------------------------------------------------------------------
@@ -87,34 +87,34 @@ CREATE POLICY menuca_rls_restaurant_delivery_areas_anon_read ON menuca_v3.restau
 CREATE POLICY menuca_rls_restaurant_delivery_areas_read ON menuca_v3.restaurant_delivery_areas
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        is_active
         OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR is_active
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_delivery_areas_insert ON menuca_v3.restaurant_delivery_areas
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_delivery_areas_update ON menuca_v3.restaurant_delivery_areas
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_delivery_areas_delete ON menuca_v3.restaurant_delivery_areas
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_partner_schedules -------------------------------------------------------------------
@@ -123,12 +123,12 @@ ALTER TABLE menuca_v3.restaurant_partner_schedules ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_partner_schedules_all ON menuca_v3.restaurant_partner_schedules
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- restaurant_twilio_config -----------------------------------------------------------------------
@@ -137,10 +137,10 @@ ALTER TABLE menuca_v3.restaurant_twilio_config ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_restaurant_twilio_config_all ON menuca_v3.restaurant_twilio_config
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );

@@ -24,38 +24,38 @@ CREATE POLICY menuca_rls_promotional_deals_anon_read ON menuca_v3.promotional_de
 CREATE POLICY menuca_rls_promotional_deals_read ON menuca_v3.promotional_deals
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR (
+        (
             is_enabled
             AND (date_start IS NULL OR date_start <= current_date)
             AND (date_stop IS NULL OR date_stop >= current_date)
         )
+        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_promotional_deals_insert ON menuca_v3.promotional_deals
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_promotional_deals_update ON menuca_v3.promotional_deals
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_promotional_deals_delete ON menuca_v3.promotional_deals
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- promotional_coupons ----------------------------------------------------------------------------
@@ -68,34 +68,34 @@ CREATE POLICY menuca_rls_promotional_coupons_anon_read ON menuca_v3.promotional_
 CREATE POLICY menuca_rls_promotional_coupons_read ON menuca_v3.promotional_coupons
     AS PERMISSIVE FOR SELECT TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
+        (is_active AND NOT is_used)
         OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
-        OR (is_active AND NOT is_used)
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_promotional_coupons_insert ON menuca_v3.promotional_coupons
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_promotional_coupons_update ON menuca_v3.promotional_coupons
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_promotional_coupons_delete ON menuca_v3.promotional_coupons
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- marketing_tags ---------------------------------------------------------------------------------
@@ -128,26 +128,26 @@ CREATE POLICY menuca_rls_restaurant_tag_associations_public_read ON menuca_v3.re
 CREATE POLICY menuca_rls_restaurant_tag_associations_insert ON menuca_v3.restaurant_tag_associations
     AS PERMISSIVE FOR INSERT TO authenticated
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_tag_associations_update ON menuca_v3.restaurant_tag_associations
     AS PERMISSIVE FOR UPDATE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 CREATE POLICY menuca_rls_restaurant_tag_associations_delete ON menuca_v3.restaurant_tag_associations
     AS PERMISSIVE FOR DELETE TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        restaurant_id = (SELECT menuca_v3.current_restaurant_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- provinces --------------------------------------------------------------------------------------

@@ -17,12 +17,12 @@ ALTER TABLE menuca_v3.users ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_users_all ON menuca_v3.users
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR auth_user_id = (SELECT auth.uid())
+        auth_user_id = (SELECT auth.uid())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR auth_user_id = (SELECT auth.uid())
+        auth_user_id = (SELECT auth.uid())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- user_addresses ---------------------------------------------------------------------------------
@@ -31,12 +31,12 @@ ALTER TABLE menuca_v3.user_addresses ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_user_addresses_all ON menuca_v3.user_addresses
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR user_id = (SELECT menuca_v3.current_user_id())
+        user_id = (SELECT menuca_v3.current_user_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR user_id = (SELECT menuca_v3.current_user_id())
+        user_id = (SELECT menuca_v3.current_user_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- user_favorite_restaurants ----------------------------------------------------------------------
@@ -45,12 +45,12 @@ ALTER TABLE menuca_v3.user_favorite_restaurants ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_user_favorite_restaurants_all ON menuca_v3.user_favorite_restaurants
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR user_id = (SELECT menuca_v3.current_user_id())
+        user_id = (SELECT menuca_v3.current_user_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR user_id = (SELECT menuca_v3.current_user_id())
+        user_id = (SELECT menuca_v3.current_user_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- password_reset_tokens --------------------------------------------------------------------------
@@ -59,12 +59,12 @@ ALTER TABLE menuca_v3.password_reset_tokens ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_password_reset_tokens_all ON menuca_v3.password_reset_tokens
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR user_id = (SELECT menuca_v3.current_user_id())
+        user_id = (SELECT menuca_v3.current_user_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR user_id = (SELECT menuca_v3.current_user_id())
+        user_id = (SELECT menuca_v3.current_user_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- autologin_tokens -------------------------------------------------------------------------------
@@ -73,12 +73,12 @@ ALTER TABLE menuca_v3.autologin_tokens ENABLE ROW LEVEL SECURITY;
 CREATE POLICY menuca_rls_autologin_tokens_all ON menuca_v3.autologin_tokens
     AS PERMISSIVE FOR ALL TO authenticated
     USING (
-        (SELECT menuca_v3.is_platform_admin())
-        OR user_id = (SELECT menuca_v3.current_user_id())
+        user_id = (SELECT menuca_v3.current_user_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     )
     WITH CHECK (
-        (SELECT menuca_v3.is_platform_admin())
-        OR user_id = (SELECT menuca_v3.current_user_id())
+        user_id = (SELECT menuca_v3.current_user_id())
+        OR (SELECT menuca_v3.is_platform_admin())
     );
 
 -- admin_users ------------------------------------------------------------------------------------
