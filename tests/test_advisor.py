@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+import pytest
 from psycopg.rows import dict_row
 
 from tools.lib import advisor
@@ -133,10 +134,11 @@ def _through(rb: Any, env: str, last: str) -> dict[str, Any]:
     raise AssertionError(f"no ticket {last}")
 
 
+@pytest.mark.parametrize("scale", [0.05, pytest.param(1.0, marks=pytest.mark.slow)])
 def test_a_migrated_staging_and_production_have_no_finding_made_by_the_run_and_report_set_updated_at(
-    runbook: Callable[..., Any],
+    runbook: Callable[..., Any], scale: float
 ) -> None:
-    rb = runbook()
+    rb = runbook(scale=scale)
     assert rb.call("preflight")["status"] == "PASS"
     for env in ("staging", "production"):
         result = _through(rb, env, "validate")
