@@ -128,6 +128,14 @@ def _through(rb: Any, env: str, last: str) -> dict[str, Any]:
     ]
     for tool, args in calls:
         result = rb.call(tool, env, **args)
+        for _ in range(2):
+            # the menu-query timing gates of apply_indexes and validate can trip on a machine others
+            # load (each judges medians of a few ms); the FAILED ticket's re-run is allowed: only
+            # such a failure is retried, any other is the test's failure
+            timing_only = all(c["name"].startswith("menu query not slower") for c in _failed(result))
+            if result["status"] == "PASS" or not timing_only:
+                break
+            result = rb.call(tool, env, **args)
         assert result["status"] == "PASS", (tool, env, _failed(result))
         if tool == last:
             return result
