@@ -277,10 +277,9 @@ def policies_by_command(plan: Plan, preexisting: Sequence[Mapping[str, Any]]) ->
     def add(table: str, name: str, cmd: str, roles: Iterable[str], permissive: bool, kept: bool) -> None:
         for role in roles:
             for command in _commands(cmd):
+                empty: dict[str, list[str]] = {"permissive": [], "restrictive": [], "preexisting": []}
                 row = rows.setdefault(
-                    (table, role, command),
-                    {"table": table, "role": role, "command": command, "permissive": [], "restrictive": []}
-                    | {"preexisting": []},
+                    (table, role, command), {"table": table, "role": role, "command": command, **empty}
                 )
                 row["permissive" if permissive else "restrictive"].append(name)
                 if kept:
