@@ -1,11 +1,17 @@
 """Issue 5 figures: the RLS overhead on the menu query (a tenant's own menu, and the public's, with RLS
 against the same role without it and the owner, who bypasses RLS), and the longest time a concurrent
-reader waited while apply_rls ran against a steady read load (max and p99, in ms)."""
+reader waited while apply_rls ran against a steady read load (max and p99, in ms).
+
+The overhead against the owner is also measured paired (issue 18): one session per identity, each
+running the query once per round in a shuffled order, so that a busy machine slows all of them alike;
+the same measurement before apply_rls (no RLS yet) shows the noise floor."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import random
 import threading
 import time
 from typing import Any
@@ -15,8 +21,10 @@ from _common import call, median, percentile, seeded_pair  # bench/ is on sys.pa
 from server import db
 from tools.lib import measure
 
-RUNS = 9  # per restaurant and round; the median is kept
-ROUNDS = 5  # identities interleaved within a round; the best round is kept (the machine may be shared)
+RUNS = int(os.environ.get("BENCH_RUNS", "9"))  # per restaurant and round; the median is kept
+# identities interleaved within a round; the best round is kept (the machine may be shared: more
+# rounds make the best one likelier to be a quiet one)
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 IDENTITIES = {
     "owner (bypasses RLS)": (None, False),
     "authenticated, tenant claim": ("authenticated", True),
@@ -50,6 +58,55 @@ def profile(dsn: str, restaurants: list[int]) -> dict[str, float]:
             for who, (role, tenant) in IDENTITIES.items():
                 rounds[who].append(menu_ms(conn, restaurants, role, tenant))
     return {who: round(min(samples), 3) for who, samples in rounds.items()}
+
+
+PAIRS = int(os.environ.get("BENCH_PAIRS", "150"))  # rounds of the paired measurement, per restaurant
+
+
+def _become(conn: db.Conn, role: str, restaurant: int, tenant: bool) -> None:
+    """The role and JWT claims of a request, for the rest of the session's open transaction."""
+    claims: dict[str, Any] = {"sub": "00000000-0000-4000-8000-000000000001", "role": role}
+    if tenant:
+        claims["app_metadata"] = {"restaurant_id": restaurant}
+    db.query_all(
+        conn, db.sql_file("apply_rls/tests/become.sql"), {"role": role, "claims": json.dumps(claims)}
+    )
+
+
+def paired(dsn: str, restaurants: list[int]) -> dict[str, float]:
+    """Sum over the pinned restaurants of each identity's median menu query time, measured in PAIRS
+    rounds in which every identity's own session runs the query once, in a shuffled order."""
+    query = db.sql_file("common/menu_queries/menu.sql")
+    shuffle = random.Random(18)
+    totals = dict.fromkeys(IDENTITIES, 0.0)
+    for restaurant in restaurants:
+        params = {"restaurant_id": restaurant}
+        with contextlib.ExitStack() as stack:
+            sessions: dict[str, db.Conn] = {}
+            for who, (role, tenant) in IDENTITIES.items():
+                conn = stack.enter_context(db.session(dsn))
+                if role is not None:
+                    _become(conn, role, restaurant, tenant)
+                db.query_all(conn, query, params)  # warm-up
+                sessions[who] = conn
+            samples: dict[str, list[float]] = {who: [] for who in sessions}
+            order = list(sessions)
+            for _ in range(PAIRS):
+                shuffle.shuffle(order)
+                for who in order:
+                    begun = time.perf_counter()
+                    db.query_all(sessions[who], query, params)
+                    samples[who].append((time.perf_counter() - begun) * 1000)
+            for conn in sessions.values():
+                conn.rollback()
+        for who, values in samples.items():
+            totals[who] += median(values)
+    return {who: round(total, 3) for who, total in totals.items()}
+
+
+def against_owner(figures: dict[str, float], who: str) -> float:
+    owner = figures["owner (bypasses RLS)"]
+    return (figures[who] - owner) / owner * 100 if owner else 0.0
 
 
 class Reader(threading.Thread):
@@ -89,6 +146,7 @@ def main() -> None:
             restaurants = measure.pick_restaurants(conn)
         print(f"  pinned restaurants (most active dishes, median): {restaurants}")
         before = profile(pair.staging, restaurants)
+        paired_before = paired(pair.staging, restaurants)
 
         reader = Reader(pair.staging, restaurants[0])
         reader.start()
@@ -101,6 +159,7 @@ def main() -> None:
         reader.join()
         assert result["status"] == "PASS", result["summary"]
         after = profile(pair.staging, restaurants)
+        paired_after = paired(pair.staging, restaurants)
 
     steady = [ms for t, ms in reader.samples if t < started]
     during = [ms for t, ms in reader.samples if started <= t <= ended]
@@ -112,11 +171,24 @@ def main() -> None:
     for who in before:
         overhead = (after[who] - before[who]) / before[who] * 100 if before[who] else 0.0
         print(f"  {who:32} {before[who]:17.3f} {after[who]:9.3f} {overhead:8.1f}%")
-    owner, tenant = after["owner (bypasses RLS)"], after["authenticated, tenant claim"]
-    anon = after["anon, no claims"]
+    for label, figures in (("without RLS yet (the noise floor)", before), ("with RLS", after)):
+        owner, tenant = figures["owner (bypasses RLS)"], figures["authenticated, tenant claim"]
+        anon = figures["anon, no claims"]
+        print(
+            f"  {label}, against the owner: tenant {(tenant - owner) / owner * 100:+.1f}%, "
+            f"anon {(anon - owner) / owner * 100:+.1f}%"
+        )
     print(
-        f"  with RLS, against the owner (no RLS): tenant {(tenant - owner) / owner * 100:+.1f}%, anon {(anon - owner) / owner * 100:+.1f}%"
+        f"paired: each identity's own session, {PAIRS} shuffled rounds per restaurant, sum of the medians (ms):"
     )
+    print(f"  {'':32} {'before apply_rls':>17} {'after':>9}")
+    for who in paired_before:
+        print(f"  {who:32} {paired_before[who]:17.3f} {paired_after[who]:9.3f}")
+    for label, figures in (("without RLS yet (the noise floor)", paired_before), ("with RLS", paired_after)):
+        print(
+            f"  paired, {label}, against the owner: tenant "
+            f"{against_owner(figures, 'authenticated, tenant claim'):+.1f}%, anon {against_owner(figures, 'anon, no claims'):+.1f}%"
+        )
     print("concurrent reader (anon, menu query in a loop):")
     print(
         f"  steady before: {len(steady)} reads, p50 {median(steady):.2f} ms, p99 {percentile(steady, 99):.2f} ms, "

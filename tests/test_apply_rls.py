@@ -287,14 +287,15 @@ def test_a_lock_held_elsewhere_is_retried_reported_and_fails_cleanly_then_a_reru
 
     with rb.admin() as conn:  # what an interrupted earlier attempt could have left: one of ours, wrong
         conn.execute(
-            "CREATE POLICY menuca_rls_dishes_public_read ON menuca_v3.dishes FOR SELECT TO anon USING (true)"
+            "CREATE POLICY menuca_rls_dishes_anon_read ON menuca_v3.dishes FOR SELECT TO anon, authenticated "
+            "USING (true)"
         )
     again = rb.call("apply_rls", "staging")
     assert again["status"] == "PASS", _failed(again)
     assert again["policies_preexisting"] == []
     dishes = {p["name"]: p for p in _catalog(rb)["policies"] if p["table"] == "dishes"}
-    assert dishes["menuca_rls_dishes_public_read"]["qual"] == "is_active"
-    assert dishes["menuca_rls_dishes_public_read"]["roles"] == ["anon", "authenticated"]
+    assert dishes["menuca_rls_dishes_anon_read"]["qual"] == "is_active"
+    assert dishes["menuca_rls_dishes_anon_read"]["roles"] == ["anon"]
 
 
 def test_a_halt_while_paused_before_commit_rolls_the_whole_transaction_back(

@@ -11,7 +11,7 @@ import psycopg
 
 from server import db
 from server.runbook import ticket_of
-from tools.lib import catalog, measure
+from tools.lib import advisor, catalog, measure
 from tools.lib.targets import (
     TARGET_COUNT,
     IndexDecision,
@@ -42,6 +42,7 @@ SQL_FILES = (
     "apply_indexes/index_state.sql",
     "apply_indexes/drop_index.sql",
     "apply_indexes/analyze.sql",
+    "validate/advisor/created.sql",
 )
 # Transactions older than this are reported before each build and waited for (a concurrent build
 # waits for every transaction that could see the table); after MAX_WAIT_S the step fails clearly.
@@ -220,6 +221,7 @@ def _outcome(
     if waited_for:
         checks.append(check("no transaction blocking the builds", [], waited_for))
     ok = all(c.passed for c in checks)
+    built = [d.target.name for d in decisions if d.action in ("created", "rebuilt")]
     summary = (
         f"{counts.get('created', 0)} created, {counts.get('present', 0)} present, "
         f"{counts.get('equivalent', 0)} equivalent, {counts.get('rebuilt', 0)} rebuilt; 0 INVALID. "
@@ -242,8 +244,9 @@ def _outcome(
             long_transactions=waited_for,
         ),
         record=ApplyIndexesRecord(
-            built=[d.target.name for d in decisions if d.action in ("created", "rebuilt")],
+            built=built,
             equivalent={d.target.name: d.equivalent_to for d in decisions if d.equivalent_to},
+            advisor_created=advisor.created_objects(conn, indexes=built),
         ),
         actions=[
             f"{o.name} on {o.table}: {o.action}"

@@ -8,7 +8,7 @@ import psycopg
 
 from server import db
 from server.runbook import Env, ticket_of
-from tools.lib import catalog, rls_matrix, rls_policies
+from tools.lib import advisor, catalog, rls_matrix, rls_policies
 from tools.lib.rls_policies import (
     BackingIndex,
     PolicySpec,
@@ -51,6 +51,7 @@ SQL_FILES = (
     "apply_rls/lock_profile.sql",
     "apply_rls/build_profile.sql",
     "common/indexes.sql",
+    "validate/advisor/created.sql",
     *rls_matrix.SQL_FILES,
 )
 POLICY_FILES = rls_policies.POLICY_FILES
@@ -113,6 +114,7 @@ def apply_rls(ctx: StepContext, args: ApplyRlsArgs) -> StepOutcome[ApplyRlsField
     # (its policies are there too); otherwise it is someone else's function that ours would replace.
     clashing = [f["name"] for f in baseline.functions if f["name"] in design.functions]
     earlier_run = any(ours(p) for p in baseline.policies)
+    by_command = advisor.policies_by_command(design, preexisting)
     pre_checks = [
         check(
             "every menuca_v3 table has policies in sql/apply_rls",
@@ -126,12 +128,14 @@ def apply_rls(ctx: StepContext, args: ApplyRlsArgs) -> StepOutcome[ApplyRlsField
             clashing,
             passed=not clashing or earlier_run,
         ),
+        advisor.one_permissive_check(by_command),
     ]
     fields = ApplyRlsFields(
         tables_total=len(state.tables),
         tables_enabled=sum(1 for f in state.flags.values() if f["enabled"]),
         policies_preexisting=[f"{p['table']}.{p['name']}" for p in preexisting],
         helper_functions=[f"menuca_v3.{name}()" for name in design.functions],
+        policies_by_command=by_command,
     )
     if ctx.dry_run:
         fields.tests_total = len(rls_matrix.load_tests())
@@ -227,6 +231,7 @@ def apply_rls(ctx: StepContext, args: ApplyRlsArgs) -> StepOutcome[ApplyRlsField
         record.rls_flags_after = after.flags
         record.policies_after = after.own_policies()
         record.functions_after = after.own_functions(design)
+        record.advisor_created = advisor.created_by_apply_rls(watch, design, record)
         ctx.progress(4, 4, "done")
         return StepOutcome(
             checks=checks,

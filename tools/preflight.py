@@ -12,7 +12,7 @@ from server.errors import EmbeddedPgError, NotConfigured
 from server.pgbin import find_client
 from server.runbook import ENVIRONMENTS, FIRST, Env
 from server.settings import redact_dsn
-from tools.lib import catalog, measure, pooler
+from tools.lib import advisor, catalog, measure, pooler
 from tools.lib import privileges as role_privileges
 from tools.records import Baseline, PreflightRecord
 from tools.results import Check, EnvironmentReport, OrphanRates, PreflightArgs, PreflightFields
@@ -37,6 +37,7 @@ SQL_FILES = (
     "preflight/other_runs.sql",
     "preflight/data_size.sql",
     *role_privileges.SQL_FILES,
+    *advisor.SQL_FILES,
 )
 MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
 EXPECTED_TABLES = 42
@@ -200,6 +201,7 @@ def _check_environment(
             combo_checksums=catalog.combo_checksums(conn),
             restaurants=restaurants,
             menu_queries=family,
+            advisor=advisor.baseline(conn),
         )
         report.row_counts = counts
         report.index_count = len(indexes)

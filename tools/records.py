@@ -87,6 +87,21 @@ class Timing(TypedDict):
 QueryFamily = dict[str, Timing]
 
 
+class AdvisorObject(TypedDict):
+    """An object a database-advisor finding names (sql/validate/advisor/*.sql)."""
+
+    type: str
+    oid: int
+    name: str
+
+
+class AdvisorFinding(TypedDict):
+    kind: str
+    key: str
+    detail: str
+    objects: list[AdvisorObject]
+
+
 class _Record(BaseModel):
     """A journaled record: kept as JSON, read back by later tickets; unknown keys are tolerated."""
 
@@ -94,6 +109,13 @@ class _Record(BaseModel):
 
 
 # -- preflight -----------------------------------------------------------------------------------------------
+
+
+class AdvisorBaseline(_Record):
+    """The advisor's findings before the run, and the oids of every object a finding can name then."""
+
+    findings: list[AdvisorFinding] = Field(default_factory=list)
+    objects: dict[str, list[int]] = Field(default_factory=dict)
 
 
 class Baseline(_Record):
@@ -110,6 +132,7 @@ class Baseline(_Record):
     combo_checksums: ComboChecksums | None = None
     restaurants: list[int] = Field(default_factory=list)
     menu_queries: QueryFamily = Field(default_factory=dict)
+    advisor: AdvisorBaseline | None = None
 
 
 class PreflightRecord(_Record):
@@ -143,7 +166,13 @@ class BackupRecord(CatalogSnapshot):
 # -- apply_indexes, apply_rls, fix_combos, validate ------------------------------------------------------------
 
 
-class ApplyIndexesRecord(_Record):
+class CreatedObjects(_Record):
+    """What a creating tool (apply_indexes, apply_rls) recorded it created, by oid, for the advisor."""
+
+    advisor_created: list[AdvisorObject] = Field(default_factory=list)
+
+
+class ApplyIndexesRecord(CreatedObjects):
     built: list[str] = Field(default_factory=list, description="target indexes this attempt built or rebuilt")
     equivalent: dict[str, str] = Field(default_factory=dict, description="target → the index covering it")
 
@@ -156,7 +185,7 @@ class RlsSnapshot(_Record):
     functions: list[FunctionRow] = Field(default_factory=list)
 
 
-class ApplyRlsRecord(_Record):
+class ApplyRlsRecord(CreatedObjects):
     snapshot: RlsSnapshot | None = None
     indexes_built: list[str] = Field(default_factory=list)
     rls_flags_after: RlsFlags | None = None

@@ -142,6 +142,17 @@ class RlsTest(BaseModel):
     passed: bool
 
 
+class PolicyCommand(BaseModel):
+    """The policies that apply to one table, role and command (a FOR ALL policy counts for each)."""
+
+    table: str
+    role: str
+    command: Literal["SELECT", "INSERT", "UPDATE", "DELETE"]
+    permissive: list[str]
+    restrictive: list[str]
+    preexisting: list[str] = Field(default_factory=list, description="which of them were there before (kept)")
+
+
 class ApplyRlsFields(BaseModel):
     """What the apply_rls step reports beside the common ticket fields."""
 
@@ -157,6 +168,9 @@ class ApplyRlsFields(BaseModel):
     snapshot_restored: bool = False
     lock_retries: int = 0
     blocking_sessions: list[str] = Field(default_factory=list)
+    policies_by_command: list[PolicyCommand] = Field(
+        default_factory=list, description="this run's and the kept policies per table, role and command"
+    )
 
 
 class OrphanRates(BaseModel):

@@ -104,8 +104,14 @@ class Step(Protocol[ArgsT]):
 StepFn = Callable[[StepContext, Any], StepOutcome[Any]]
 
 
-def check(name: str, expected: Any, actual: Any, passed: bool | None = None) -> Check:
+def check(
+    name: str, expected: Any, actual: Any, passed: bool | None = None, warning: str | None = None
+) -> Check:
     """A check; when `passed` is not given it is `expected == actual`."""
     return Check(
-        name=name, expected=expected, actual=actual, passed=(expected == actual) if passed is None else passed
+        name=name,
+        expected=expected,
+        actual=actual,
+        passed=(expected == actual) if passed is None else passed,
+        warning=warning,
     )

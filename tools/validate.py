@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from server import db
 from server.runbook import Env
-from tools.lib import catalog, measure, rls_matrix
+from tools.lib import advisor, catalog, measure, rls_matrix
 from tools.lib.drift import catalog_state
 from tools.lib.gates import combo_gate
 from tools.lib.targets import TARGET_COUNT, shared_definitions
@@ -14,7 +14,7 @@ from tools.records import CatalogState, PolicyRow, ValidateRecord
 from tools.results import Check, OrphanRates, ValidateArgs, ValidateFields
 from tools.step import StepContext, StepOutcome, check
 
-SQL_FILES = ("common/combo_integrity.sql", "validate/health.sql")
+SQL_FILES = ("common/combo_integrity.sql", "validate/health.sql", *advisor.SQL_FILES)
 IDLE_IN_TRANSACTION_S = 60
 RUNNING_S = 300
 
@@ -100,6 +100,9 @@ def validate(ctx: StepContext, args: ValidateArgs) -> StepOutcome[ValidateFields
         )
     )
 
+    advisor_checks, advisor_lines = advisor.checks(ctx, env, conn, baseline)
+    checks += advisor_checks
+
     fields = ValidateFields(
         menu_query_ms_baseline=before,
         menu_query_ms_now=now,
@@ -132,6 +135,7 @@ def validate(ctx: StepContext, args: ValidateArgs) -> StepOutcome[ValidateFields
             f"RLS tests: {tests_passed} of {tests_total}",
             f"orphan rate: naive {rates['naive']}, source-backed {rates['source_backed']}",
             f"menu query: baseline {before} ms, now {now} ms",
+            *advisor_lines,
         ],
     )
 

@@ -80,6 +80,7 @@ def ticket_block(
                 f"{_value(check.get('actual'))} | {verdict} |"
             )
         lines.append("")
+        lines += [f"Warning: {_value(c['warning'])}" for c in checks if c.get("warning")]
     nxt = result.get("next")
     after = (
         f" Next: {nxt['tool']} ({nxt['environment']}, ticket {nxt['ticket']})."

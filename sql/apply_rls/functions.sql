@@ -9,8 +9,9 @@
 -- set; the top-level `role` claim is the Postgres role PostgREST switches to and is never read here
 -- (the original scripts read `role = 'admin'` and a top-level restaurant_id).
 --
--- Every helper is STABLE, pins search_path to '' and names everything with its schema, so a caller's
--- search_path can never substitute another function or table. CREATE OR REPLACE keeps a re-run
+-- Every helper is STABLE, SECURITY INVOKER (none needs its owner's rights), pins search_path to ''
+-- and names everything with its schema, so a caller's search_path can never substitute another
+-- function or table (Supabase's advisor, lint 0011). CREATE OR REPLACE keeps a re-run
 -- (after an interrupted attempt) idempotent. PL/pgSQL rather than SQL: a function with a SET clause
 -- is never inlined, and PL/pgSQL keeps its plan for the session, where a SQL function is planned
 -- again at every call site (bench/rls.py: about 0.3 ms against 0.05 ms per menu query).
@@ -49,14 +50,17 @@ $fn$;
 COMMENT ON FUNCTION menuca_v3.is_platform_admin()
     IS 'menuca-migrate apply_rls: true when the JWT claim app_metadata.platform_admin is JSON true.';
 
--- The caller's own users.id (users.auth_user_id = auth.uid()). SECURITY DEFINER: it must read users
--- past users' own policies (a policy on user_addresses that queried users directly would recurse
--- through users' RLS); it returns one id and nothing else.
+-- The caller's own users.id (users.auth_user_id = auth.uid()). SECURITY INVOKER (the default,
+-- written out because an earlier version was SECURITY DEFINER; CREATE OR REPLACE resets it): it
+-- reads users under users' own policies, which let a signed-in user see their own row (users'
+-- policy reads only its own columns, so nothing recurses), and it needs no right the caller lacks.
+-- A definer function in a schema the API exposes is one anon could call directly (Supabase's
+-- advisor, lint 0028); called by anon, this one sees no users row and returns NULL.
 CREATE OR REPLACE FUNCTION menuca_v3.current_user_id()
     RETURNS bigint
     LANGUAGE plpgsql
     STABLE
-    SECURITY DEFINER
+    SECURITY INVOKER
     SET search_path = ''
 AS $fn$
 BEGIN

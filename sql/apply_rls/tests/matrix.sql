@@ -2108,3 +2108,604 @@ UPDATE menuca_v3.admin_user_restaurants SET restaurant_id = %(tenant_b)s WHERE i
 -- test: a platform admin removes an admin assignment
 -- as: admin | table: admin_user_restaurants | action: delete | expect: allow
 DELETE FROM menuca_v3.admin_user_restaurants WHERE id = %(new_admin_user_restaurants)s + 1;
+
+-- Merged policies (one permissive policy per table, role and command, its conditions OR-ed): every
+-- branch of every merged condition is proven by an allow test for each command it grants, here or
+-- above (tests/test_rls_merged_policies.py checks that none is missing); the deny tests above prove
+-- that no branch grants more. Admins act on tenant B's rows (+ 2), neither tenant's branch.
+
+-- merged policies, menu and catalog: the admin and tenant branches of every command --------------
+-- test: a platform admin deletes tenant B's course
+-- as: admin | table: courses | action: delete | expect: allow
+DELETE FROM menuca_v3.courses WHERE id = %(new_courses)s + 2;
+
+-- test: a platform admin inserts a dish for tenant B
+-- as: admin | table: dishes | action: insert | expect: allow
+INSERT INTO menuca_v3.dishes (id, restaurant_id, name, base_price, source_system) VALUES (%(new_dishes)s + 101, %(tenant_b)s, 'rls-matrix admin dish', 12.50, 'v3');
+
+-- test: a platform admin deletes tenant B's dish
+-- as: admin | table: dishes | action: delete | expect: allow
+DELETE FROM menuca_v3.dishes WHERE id = %(new_dishes)s + 2;
+
+-- test: a platform admin inserts a topping for tenant B
+-- as: admin | table: ingredients | action: insert | expect: allow
+INSERT INTO menuca_v3.ingredients (id, restaurant_id, name) VALUES (%(new_ingredients)s + 101, %(tenant_b)s, 'rls-matrix admin topping');
+
+-- test: a platform admin updates tenant B's topping
+-- as: admin | table: ingredients | action: update | expect: allow
+UPDATE menuca_v3.ingredients SET restaurant_id = restaurant_id WHERE id = %(new_ingredients)s + 2;
+
+-- test: a platform admin deletes tenant B's topping
+-- as: admin | table: ingredients | action: delete | expect: allow
+DELETE FROM menuca_v3.ingredients WHERE id = %(new_ingredients)s + 2;
+
+-- test: tenant A deletes its own topping
+-- as: tenant_a | table: ingredients | action: delete | expect: allow
+DELETE FROM menuca_v3.ingredients WHERE id = %(new_ingredients)s + 1;
+
+-- test: a platform admin inserts an ingredient group for tenant B
+-- as: admin | table: ingredient_groups | action: insert | expect: allow
+INSERT INTO menuca_v3.ingredient_groups (id, restaurant_id, name, group_type) VALUES (%(new_ingredient_groups)s + 101, %(tenant_b)s, 'rls-matrix admin group', 'e');
+
+-- test: a platform admin updates tenant B's ingredient group
+-- as: admin | table: ingredient_groups | action: update | expect: allow
+UPDATE menuca_v3.ingredient_groups SET restaurant_id = restaurant_id WHERE id = %(new_ingredient_groups)s + 2;
+
+-- test: a platform admin deletes tenant B's ingredient group
+-- as: admin | table: ingredient_groups | action: delete | expect: allow
+DELETE FROM menuca_v3.ingredient_groups WHERE id = %(new_ingredient_groups)s + 2;
+
+-- test: tenant A deletes its own ingredient group
+-- as: tenant_a | table: ingredient_groups | action: delete | expect: allow
+DELETE FROM menuca_v3.ingredient_groups WHERE id = %(new_ingredient_groups)s + 1;
+
+-- test: a platform admin deletes tenant B's combo group
+-- as: admin | table: combo_groups | action: delete | expect: allow
+DELETE FROM menuca_v3.combo_groups WHERE id = %(new_combo_groups)s + 2;
+
+-- test: a platform admin inserts a dish modifier for tenant B
+-- as: admin | table: dish_modifiers | action: insert | expect: allow
+INSERT INTO menuca_v3.dish_modifiers (id, dish_id, ingredient_id, restaurant_id, modifier_type) VALUES (%(new_dish_modifiers)s + 101, %(new_dishes)s + 2, %(new_ingredients)s + 2, %(tenant_b)s, 'extras');
+
+-- test: a platform admin updates tenant B's dish modifier
+-- as: admin | table: dish_modifiers | action: update | expect: allow
+UPDATE menuca_v3.dish_modifiers SET base_price = base_price WHERE id = %(new_dish_modifiers)s + 2;
+
+-- test: a platform admin deletes tenant B's dish modifier
+-- as: admin | table: dish_modifiers | action: delete | expect: allow
+DELETE FROM menuca_v3.dish_modifiers WHERE id = %(new_dish_modifiers)s + 2;
+
+-- test: tenant A deletes its own dish modifier
+-- as: tenant_a | table: dish_modifiers | action: delete | expect: allow
+DELETE FROM menuca_v3.dish_modifiers WHERE id = %(new_dish_modifiers)s + 1;
+
+-- test: a platform admin inserts a dish customization for tenant B
+-- as: admin | table: dish_customizations | action: insert | expect: allow
+INSERT INTO menuca_v3.dish_customizations (id, dish_id, customization_type) VALUES (%(new_dish_customizations)s + 101, %(new_dishes)s + 2, 'sd');
+
+-- test: a platform admin updates tenant B's dish customization
+-- as: admin | table: dish_customizations | action: update | expect: allow
+UPDATE menuca_v3.dish_customizations SET title = title WHERE id = %(new_dish_customizations)s + 2;
+
+-- test: a platform admin deletes tenant B's dish customization
+-- as: admin | table: dish_customizations | action: delete | expect: allow
+DELETE FROM menuca_v3.dish_customizations WHERE id = %(new_dish_customizations)s + 2;
+
+-- test: tenant A deletes its own dish customization
+-- as: tenant_a | table: dish_customizations | action: delete | expect: allow
+DELETE FROM menuca_v3.dish_customizations WHERE id = %(new_dish_customizations)s + 1;
+
+-- test: a platform admin deletes tenant B's ingredient group item
+-- as: admin | table: ingredient_group_items | action: delete | expect: allow
+DELETE FROM menuca_v3.ingredient_group_items WHERE id = %(new_ingredient_group_items)s + 2;
+
+-- test: a platform admin deletes tenant B's combo item
+-- as: admin | table: combo_items | action: delete | expect: allow
+DELETE FROM menuca_v3.combo_items WHERE id = %(new_combo_items)s + 2;
+
+-- test: a platform admin inserts a combo modifier price for tenant B
+-- as: admin | table: combo_group_modifier_pricing | action: insert | expect: allow
+INSERT INTO menuca_v3.combo_group_modifier_pricing (id, combo_group_id, ingredient_group_id, pricing_rules) VALUES (%(new_combo_group_modifier_pricing)s + 101, %(new_combo_groups)s + 2, %(new_ingredient_groups)s + 2, '{}');
+
+-- test: a platform admin updates tenant B's combo modifier price
+-- as: admin | table: combo_group_modifier_pricing | action: update | expect: allow
+UPDATE menuca_v3.combo_group_modifier_pricing SET pricing_rules = pricing_rules WHERE id = %(new_combo_group_modifier_pricing)s + 2;
+
+-- test: a platform admin deletes tenant B's combo modifier price
+-- as: admin | table: combo_group_modifier_pricing | action: delete | expect: allow
+DELETE FROM menuca_v3.combo_group_modifier_pricing WHERE id = %(new_combo_group_modifier_pricing)s + 2;
+
+-- test: tenant A deletes its own combo modifier price
+-- as: tenant_a | table: combo_group_modifier_pricing | action: delete | expect: allow
+DELETE FROM menuca_v3.combo_group_modifier_pricing WHERE id = %(new_combo_group_modifier_pricing)s + 1;
+
+-- test: a platform admin inserts a combo step for tenant B
+-- as: admin | table: combo_steps | action: insert | expect: allow
+INSERT INTO menuca_v3.combo_steps (id, combo_item_id, step_number) VALUES (%(new_combo_steps)s + 101, %(new_combo_items)s + 2, 2);
+
+-- test: a platform admin updates tenant B's combo step
+-- as: admin | table: combo_steps | action: update | expect: allow
+UPDATE menuca_v3.combo_steps SET step_label = step_label WHERE id = %(new_combo_steps)s + 2;
+
+-- test: a platform admin deletes tenant B's combo step
+-- as: admin | table: combo_steps | action: delete | expect: allow
+DELETE FROM menuca_v3.combo_steps WHERE id = %(new_combo_steps)s + 2;
+
+-- test: tenant A deletes its own combo step
+-- as: tenant_a | table: combo_steps | action: delete | expect: allow
+DELETE FROM menuca_v3.combo_steps WHERE id = %(new_combo_steps)s + 1;
+
+-- merged policies, restaurant management and devices: the admin and tenant branches of every command ---
+-- test: a platform admin deletes tenant B's location
+-- as: admin | table: restaurant_locations | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_locations WHERE id = %(new_restaurant_locations)s + 2;
+
+-- test: a platform admin inserts a contact for tenant B
+-- as: admin | table: restaurant_contacts | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_contacts (id, restaurant_id, first_name) VALUES (%(new_restaurant_contacts)s + 101, %(tenant_b)s, 'rls-matrix admin');
+
+-- test: a platform admin updates tenant B's contact
+-- as: admin | table: restaurant_contacts | action: update | expect: allow
+UPDATE menuca_v3.restaurant_contacts SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_contacts)s + 2;
+
+-- test: a platform admin deletes tenant B's contact
+-- as: admin | table: restaurant_contacts | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_contacts WHERE id = %(new_restaurant_contacts)s + 2;
+
+-- test: tenant A deletes its own contact
+-- as: tenant_a | table: restaurant_contacts | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_contacts WHERE id = %(new_restaurant_contacts)s + 1;
+
+-- test: a platform admin inserts a staff login for tenant B
+-- as: admin | table: restaurant_admin_users | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_admin_users (id, restaurant_id, email) VALUES (%(new_restaurant_admin_users)s + 101, %(tenant_b)s, 'rls-matrix-admin-staff@example.invalid');
+
+-- test: a platform admin updates tenant B's staff login
+-- as: admin | table: restaurant_admin_users | action: update | expect: allow
+UPDATE menuca_v3.restaurant_admin_users SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_admin_users)s + 2;
+
+-- test: a platform admin deletes tenant B's staff login
+-- as: admin | table: restaurant_admin_users | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_admin_users WHERE id = %(new_restaurant_admin_users)s + 2;
+
+-- test: tenant A deletes its own staff login
+-- as: tenant_a | table: restaurant_admin_users | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_admin_users WHERE id = %(new_restaurant_admin_users)s + 1;
+
+-- test: a platform admin inserts a schedule for tenant B
+-- as: admin | table: restaurant_schedules | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_schedules (id, restaurant_id, type, day_start, day_stop, time_start, time_stop) VALUES (%(new_restaurant_schedules)s + 101, %(tenant_b)s, 'takeout', 6, 7, '12:00', '20:00');
+
+-- test: a platform admin updates tenant B's schedule
+-- as: admin | table: restaurant_schedules | action: update | expect: allow
+UPDATE menuca_v3.restaurant_schedules SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_schedules)s + 2;
+
+-- test: a platform admin deletes tenant B's schedule
+-- as: admin | table: restaurant_schedules | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_schedules WHERE id = %(new_restaurant_schedules)s + 2;
+
+-- test: tenant A deletes its own schedule
+-- as: tenant_a | table: restaurant_schedules | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_schedules WHERE id = %(new_restaurant_schedules)s + 1;
+
+-- test: a platform admin inserts a special schedule for tenant B
+-- as: admin | table: restaurant_special_schedules | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_special_schedules (id, restaurant_id, schedule_type, date_start, date_stop) VALUES (%(new_restaurant_special_schedules)s + 101, %(tenant_b)s, 'closed', '2031-07-02', '2031-07-02');
+
+-- test: a platform admin updates tenant B's special schedule
+-- as: admin | table: restaurant_special_schedules | action: update | expect: allow
+UPDATE menuca_v3.restaurant_special_schedules SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_special_schedules)s + 2;
+
+-- test: a platform admin deletes tenant B's special schedule
+-- as: admin | table: restaurant_special_schedules | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_special_schedules WHERE id = %(new_restaurant_special_schedules)s + 2;
+
+-- test: tenant A deletes its own special schedule
+-- as: tenant_a | table: restaurant_special_schedules | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_special_schedules WHERE id = %(new_restaurant_special_schedules)s + 1;
+
+-- test: a platform admin inserts a service configuration for tenant B
+-- as: admin | table: restaurant_service_configs | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_service_configs (id, restaurant_id) VALUES (%(new_restaurant_service_configs)s + 101, %(tenant_b)s);
+
+-- test: a platform admin updates tenant B's service configuration
+-- as: admin | table: restaurant_service_configs | action: update | expect: allow
+UPDATE menuca_v3.restaurant_service_configs SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_service_configs)s + 2;
+
+-- test: a platform admin deletes tenant B's service configuration
+-- as: admin | table: restaurant_service_configs | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_service_configs WHERE id = %(new_restaurant_service_configs)s + 2;
+
+-- test: tenant A deletes its own service configuration
+-- as: tenant_a | table: restaurant_service_configs | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_service_configs WHERE id = %(new_restaurant_service_configs)s + 1;
+
+-- test: a platform admin inserts a time period for tenant B
+-- as: admin | table: restaurant_time_periods | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_time_periods (id, restaurant_id, name, time_start, time_stop) VALUES (%(new_restaurant_time_periods)s + 101, %(tenant_b)s, 'rls-matrix admin dinner', '17:00', '21:00');
+
+-- test: a platform admin updates tenant B's time period
+-- as: admin | table: restaurant_time_periods | action: update | expect: allow
+UPDATE menuca_v3.restaurant_time_periods SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_time_periods)s + 2;
+
+-- test: a platform admin deletes tenant B's time period
+-- as: admin | table: restaurant_time_periods | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_time_periods WHERE id = %(new_restaurant_time_periods)s + 2;
+
+-- test: tenant A deletes its own time period
+-- as: tenant_a | table: restaurant_time_periods | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_time_periods WHERE id = %(new_restaurant_time_periods)s + 1;
+
+-- test: a platform admin inserts a domain for tenant B
+-- as: admin | table: restaurant_domains | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_domains (id, restaurant_id, domain) VALUES (%(new_restaurant_domains)s + 101, %(tenant_b)s, 'rls-matrix-admin.example.invalid');
+
+-- test: a platform admin updates tenant B's domain
+-- as: admin | table: restaurant_domains | action: update | expect: allow
+UPDATE menuca_v3.restaurant_domains SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_domains)s + 2;
+
+-- test: a platform admin deletes tenant B's domain
+-- as: admin | table: restaurant_domains | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_domains WHERE id = %(new_restaurant_domains)s + 2;
+
+-- test: tenant A deletes its own domain
+-- as: tenant_a | table: restaurant_domains | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_domains WHERE id = %(new_restaurant_domains)s + 1;
+
+-- test: a platform admin inserts a device for tenant B
+-- as: admin | table: devices | action: insert | expect: allow
+INSERT INTO menuca_v3.devices (id, restaurant_id, device_uuid) VALUES (%(new_devices)s + 101, %(tenant_b)s, md5('rls-matrix admin device')::uuid);
+
+-- test: a platform admin updates tenant B's device
+-- as: admin | table: devices | action: update | expect: allow
+UPDATE menuca_v3.devices SET restaurant_id = restaurant_id WHERE id = %(new_devices)s + 2;
+
+-- test: a platform admin deletes tenant B's device
+-- as: admin | table: devices | action: delete | expect: allow
+DELETE FROM menuca_v3.devices WHERE id = %(new_devices)s + 2;
+
+-- test: tenant A deletes its own device
+-- as: tenant_a | table: devices | action: delete | expect: allow
+DELETE FROM menuca_v3.devices WHERE id = %(new_devices)s + 1;
+
+-- merged policies, delivery: the admin and tenant branches of every command ----------------------
+-- test: a platform admin inserts a delivery company link for tenant B
+-- as: admin | table: restaurant_delivery_companies | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_delivery_companies (id, restaurant_id, company_email_id) VALUES (%(new_restaurant_delivery_companies)s + 101, %(tenant_b)s, %(new_delivery_company_emails)s + 2);
+
+-- test: a platform admin updates tenant B's delivery company link
+-- as: admin | table: restaurant_delivery_companies | action: update | expect: allow
+UPDATE menuca_v3.restaurant_delivery_companies SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_delivery_companies)s + 2;
+
+-- test: a platform admin deletes tenant B's delivery company link
+-- as: admin | table: restaurant_delivery_companies | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_delivery_companies WHERE id = %(new_restaurant_delivery_companies)s + 2;
+
+-- test: tenant A deletes its own delivery company link
+-- as: tenant_a | table: restaurant_delivery_companies | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_delivery_companies WHERE id = %(new_restaurant_delivery_companies)s + 1;
+
+-- test: a platform admin deletes tenant B's delivery fee
+-- as: admin | table: restaurant_delivery_fees | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_delivery_fees WHERE id = %(new_restaurant_delivery_fees)s + 2;
+
+-- test: a platform admin inserts a delivery configuration for tenant B
+-- as: admin | table: restaurant_delivery_config | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_delivery_config (id, restaurant_id) VALUES (%(new_restaurant_delivery_config)s + 101, %(tenant_b)s);
+
+-- test: a platform admin updates tenant B's delivery configuration
+-- as: admin | table: restaurant_delivery_config | action: update | expect: allow
+UPDATE menuca_v3.restaurant_delivery_config SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_delivery_config)s + 2;
+
+-- test: a platform admin deletes tenant B's delivery configuration
+-- as: admin | table: restaurant_delivery_config | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_delivery_config WHERE id = %(new_restaurant_delivery_config)s + 2;
+
+-- test: tenant A deletes its own delivery configuration
+-- as: tenant_a | table: restaurant_delivery_config | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_delivery_config WHERE id = %(new_restaurant_delivery_config)s + 1;
+
+-- test: a platform admin inserts a delivery area for tenant B
+-- as: admin | table: restaurant_delivery_areas | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_delivery_areas (id, restaurant_id, area_number) VALUES (%(new_restaurant_delivery_areas)s + 101, %(tenant_b)s, 98);
+
+-- test: a platform admin updates tenant B's delivery area
+-- as: admin | table: restaurant_delivery_areas | action: update | expect: allow
+UPDATE menuca_v3.restaurant_delivery_areas SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_delivery_areas)s + 2;
+
+-- test: a platform admin deletes tenant B's delivery area
+-- as: admin | table: restaurant_delivery_areas | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_delivery_areas WHERE id = %(new_restaurant_delivery_areas)s + 2;
+
+-- test: tenant A deletes its own delivery area
+-- as: tenant_a | table: restaurant_delivery_areas | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_delivery_areas WHERE id = %(new_restaurant_delivery_areas)s + 1;
+
+-- test: a platform admin inserts a partner schedule for tenant B
+-- as: admin | table: restaurant_partner_schedules | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_partner_schedules (id, restaurant_id, partner, day_start, day_stop, time_start, time_stop) VALUES (%(new_restaurant_partner_schedules)s + 101, %(tenant_b)s, 'rls-matrix admin', 1, 5, '10:00', '20:00');
+
+-- test: a platform admin updates tenant B's partner schedule
+-- as: admin | table: restaurant_partner_schedules | action: update | expect: allow
+UPDATE menuca_v3.restaurant_partner_schedules SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_partner_schedules)s + 2;
+
+-- test: a platform admin deletes tenant B's partner schedule
+-- as: admin | table: restaurant_partner_schedules | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_partner_schedules WHERE id = %(new_restaurant_partner_schedules)s + 2;
+
+-- test: tenant A deletes its own partner schedule
+-- as: tenant_a | table: restaurant_partner_schedules | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_partner_schedules WHERE id = %(new_restaurant_partner_schedules)s + 1;
+
+-- merged policies, deals and coupons: the admin and tenant branches of every command -------------
+-- test: a platform admin inserts a deal for tenant B
+-- as: admin | table: promotional_deals | action: insert | expect: allow
+INSERT INTO menuca_v3.promotional_deals (id, restaurant_id, name, deal_type) VALUES (%(new_promotional_deals)s + 101, %(tenant_b)s, 'rls-matrix admin deal', 'bogo');
+
+-- test: a platform admin updates tenant B's deal
+-- as: admin | table: promotional_deals | action: update | expect: allow
+UPDATE menuca_v3.promotional_deals SET restaurant_id = restaurant_id WHERE id = %(new_promotional_deals)s + 2;
+
+-- test: a platform admin deletes tenant B's deal
+-- as: admin | table: promotional_deals | action: delete | expect: allow
+DELETE FROM menuca_v3.promotional_deals WHERE id = %(new_promotional_deals)s + 2;
+
+-- test: tenant A deletes its own deal
+-- as: tenant_a | table: promotional_deals | action: delete | expect: allow
+DELETE FROM menuca_v3.promotional_deals WHERE id = %(new_promotional_deals)s + 1;
+
+-- test: a platform admin inserts a coupon for tenant B
+-- as: admin | table: promotional_coupons | action: insert | expect: allow
+INSERT INTO menuca_v3.promotional_coupons (id, restaurant_id, code, discount_type, discount_amount) VALUES (%(new_promotional_coupons)s + 101, %(tenant_b)s, 'RLS-MATRIX-ADMIN', 'amount', 3);
+
+-- test: a platform admin updates tenant B's coupon
+-- as: admin | table: promotional_coupons | action: update | expect: allow
+UPDATE menuca_v3.promotional_coupons SET restaurant_id = restaurant_id WHERE id = %(new_promotional_coupons)s + 2;
+
+-- test: a platform admin deletes tenant B's coupon
+-- as: admin | table: promotional_coupons | action: delete | expect: allow
+DELETE FROM menuca_v3.promotional_coupons WHERE id = %(new_promotional_coupons)s + 2;
+
+-- test: tenant A deletes its own coupon
+-- as: tenant_a | table: promotional_coupons | action: delete | expect: allow
+DELETE FROM menuca_v3.promotional_coupons WHERE id = %(new_promotional_coupons)s + 1;
+
+-- merged policies, restaurants and the legacy id mapping -----------------------------------------
+-- test: tenant B reads an active restaurant that is not its own (the public branch of its read)
+-- as: tenant_b | table: restaurants | action: read | expect: allow
+SELECT count(*) AS n FROM menuca_v3.restaurants WHERE id = %(active_restaurant)s;
+
+-- test: a platform admin reads a restaurant that is not active
+-- as: admin | table: restaurants | action: read | expect: allow
+SELECT count(*) AS n FROM menuca_v3.restaurants WHERE id = %(hidden_restaurant)s;
+
+-- test: a platform admin deletes a restaurant
+-- as: admin | table: restaurants | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurants WHERE id = %(new_restaurants)s + 1;
+
+-- test: a platform admin reads tenant B's legacy id mapping
+-- as: admin | table: restaurant_id_mapping | action: read | expect: allow
+SELECT count(*) AS n FROM menuca_v3.restaurant_id_mapping WHERE id = %(new_restaurant_id_mapping)s + 2;
+
+-- test: a platform admin inserts a legacy id mapping
+-- as: admin | table: restaurant_id_mapping | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_id_mapping (id, new_restaurant_id, old_restaurant_id, source_system)
+VALUES (%(new_restaurant_id_mapping)s + 101, %(tenant_b)s, 2000000101, 'v2');
+
+-- test: a platform admin deletes tenant B's legacy id mapping
+-- as: admin | table: restaurant_id_mapping | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_id_mapping WHERE id = %(new_restaurant_id_mapping)s + 2;
+
+-- merged policies, the Twilio configuration (one per restaurant) ---------------------------------
+-- test: a platform admin reads tenant B's Twilio configuration
+-- as: admin | table: restaurant_twilio_config | action: read | expect: allow
+SELECT count(*) AS n FROM menuca_v3.restaurant_twilio_config WHERE restaurant_id = %(tenant_b)s;
+
+-- test: a platform admin inserts the Twilio configuration of a restaurant that has none
+-- as: admin | table: restaurant_twilio_config | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_twilio_config (id, restaurant_id, phone_number)
+VALUES (%(new_restaurant_twilio_config)s + 101, %(no_twilio_restaurant)s, '555-0101');
+
+-- test: tenant A replaces its own Twilio configuration (deletes it and inserts a new one, in one statement)
+-- as: tenant_a | table: restaurant_twilio_config | action: insert | expect: allow
+WITH replaced AS (
+    DELETE FROM menuca_v3.restaurant_twilio_config WHERE restaurant_id = %(tenant_a)s RETURNING restaurant_id
+)
+INSERT INTO menuca_v3.restaurant_twilio_config (id, restaurant_id, phone_number)
+SELECT %(new_restaurant_twilio_config)s + 102, restaurant_id, '555-0102' FROM replaced;
+
+-- test: a platform admin updates tenant B's Twilio configuration
+-- as: admin | table: restaurant_twilio_config | action: update | expect: allow
+UPDATE menuca_v3.restaurant_twilio_config SET enable_call = NOT enable_call WHERE restaurant_id = %(tenant_b)s;
+
+-- test: a platform admin deletes tenant B's Twilio configuration
+-- as: admin | table: restaurant_twilio_config | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_twilio_config WHERE restaurant_id = %(tenant_b)s;
+
+-- test: tenant A deletes its own Twilio configuration
+-- as: tenant_a | table: restaurant_twilio_config | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_twilio_config WHERE restaurant_id = %(tenant_a)s;
+
+-- merged policies, couriers, tags and reference data ---------------------------------------------
+-- test: a platform admin reads a courier no tenant of the matrix uses
+-- as: admin | table: delivery_company_emails | action: read | expect: allow
+SELECT count(*) AS n FROM menuca_v3.delivery_company_emails WHERE id = %(new_delivery_company_emails)s + 3;
+
+-- test: a platform admin deletes a courier no restaurant uses
+-- as: admin | table: delivery_company_emails | action: delete | expect: allow
+DELETE FROM menuca_v3.delivery_company_emails WHERE id = %(new_delivery_company_emails)s + 3;
+
+-- test: an authenticated tenant reads the marketing tags
+-- as: tenant_b | table: marketing_tags | action: read | expect: allow
+SELECT count(*) AS n FROM menuca_v3.marketing_tags WHERE id = %(new_marketing_tags)s + 1;
+
+-- test: a platform admin updates a marketing tag
+-- as: admin | table: marketing_tags | action: update | expect: allow
+UPDATE menuca_v3.marketing_tags SET name = name WHERE id = %(new_marketing_tags)s + 1;
+
+-- test: a platform admin deletes a marketing tag
+-- as: admin | table: marketing_tags | action: delete | expect: allow
+DELETE FROM menuca_v3.marketing_tags WHERE id = %(new_marketing_tags)s + 1;
+
+-- test: tenant B reads tenant A's tag association (public by design)
+-- as: tenant_b | table: restaurant_tag_associations | action: read | expect: allow
+SELECT count(*) AS n FROM menuca_v3.restaurant_tag_associations WHERE id = %(new_restaurant_tag_associations)s + 1;
+
+-- test: a platform admin inserts a tag association for tenant B
+-- as: admin | table: restaurant_tag_associations | action: insert | expect: allow
+INSERT INTO menuca_v3.restaurant_tag_associations (id, restaurant_id, tag_id) VALUES (%(new_restaurant_tag_associations)s + 101, %(tenant_b)s, %(new_marketing_tags)s + 1);
+
+-- test: a platform admin updates tenant B's tag association
+-- as: admin | table: restaurant_tag_associations | action: update | expect: allow
+UPDATE menuca_v3.restaurant_tag_associations SET restaurant_id = restaurant_id WHERE id = %(new_restaurant_tag_associations)s + 2;
+
+-- test: tenant A updates its own tag association
+-- as: tenant_a | table: restaurant_tag_associations | action: update | expect: allow
+UPDATE menuca_v3.restaurant_tag_associations SET tag_id = tag_id WHERE id = %(new_restaurant_tag_associations)s + 1;
+
+-- test: a platform admin deletes tenant B's tag association
+-- as: admin | table: restaurant_tag_associations | action: delete | expect: allow
+DELETE FROM menuca_v3.restaurant_tag_associations WHERE id = %(new_restaurant_tag_associations)s + 2;
+
+-- test: an authenticated tenant reads the provinces
+-- as: tenant_b | table: provinces | action: read | expect: allow
+SELECT count(*) AS n FROM menuca_v3.provinces;
+
+-- test: a platform admin updates a province
+-- as: admin | table: provinces | action: update | expect: allow
+UPDATE menuca_v3.provinces SET name_fr = name_fr WHERE id = (SELECT min(id) FROM menuca_v3.provinces);
+
+-- test: a platform admin deletes a province no city is in
+-- as: admin | table: provinces | action: delete | expect: allow
+DELETE FROM menuca_v3.provinces WHERE id = %(new_provinces)s + 1;
+
+-- test: an authenticated tenant reads the cities
+-- as: tenant_b | table: cities | action: read | expect: allow
+SELECT count(*) AS n FROM menuca_v3.cities;
+
+-- test: a platform admin inserts a city
+-- as: admin | table: cities | action: insert | expect: allow
+INSERT INTO menuca_v3.cities (id, province_id, name) VALUES (%(new_cities)s + 101, (SELECT min(id) FROM menuca_v3.provinces), 'rls-matrix admin city');
+
+-- test: a platform admin deletes a city nothing points at
+-- as: admin | table: cities | action: delete | expect: allow
+DELETE FROM menuca_v3.cities WHERE id = %(new_cities)s + 1;
+
+-- merged policies, users and their rows: the self and admin branches of every command ------------
+-- test: a platform admin inserts a user
+-- as: admin | table: users | action: insert | expect: allow
+INSERT INTO menuca_v3.users (id, email, auth_user_id)
+VALUES (%(new_users)s + 101, 'rls-matrix-admin-made@example.invalid', md5('rls-matrix admin made')::uuid);
+
+-- test: an end user re-creates their own users row (deletes it and inserts it again, in one statement)
+-- as: end_user | table: users | action: insert | expect: allow
+WITH gone AS (DELETE FROM menuca_v3.users WHERE id = %(end_user_id)s RETURNING auth_user_id)
+INSERT INTO menuca_v3.users (id, email, auth_user_id)
+SELECT %(new_users)s + 102, 'rls-matrix-recreated@example.invalid', auth_user_id FROM gone;
+
+-- test: a platform admin deletes another user
+-- as: admin | table: users | action: delete | expect: allow
+DELETE FROM menuca_v3.users WHERE id = %(new_users)s + 1;
+
+-- test: an end user deletes their own users row
+-- as: end_user | table: users | action: delete | expect: allow
+DELETE FROM menuca_v3.users WHERE id = %(end_user_id)s;
+
+-- test: a platform admin inserts another user's address
+-- as: admin | table: user_addresses | action: insert | expect: allow
+INSERT INTO menuca_v3.user_addresses (id, user_id, street_address)
+VALUES (%(new_user_addresses)s + 101, %(new_users)s + 1, 'rls-matrix admin street');
+
+-- test: a platform admin updates another user's address
+-- as: admin | table: user_addresses | action: update | expect: allow
+UPDATE menuca_v3.user_addresses SET street_address = street_address WHERE id = %(new_user_addresses)s + 2;
+
+-- test: an end user updates their own address
+-- as: end_user | table: user_addresses | action: update | expect: allow
+UPDATE menuca_v3.user_addresses SET street_address = street_address WHERE id = %(new_user_addresses)s + 1;
+
+-- test: a platform admin deletes another user's address
+-- as: admin | table: user_addresses | action: delete | expect: allow
+DELETE FROM menuca_v3.user_addresses WHERE id = %(new_user_addresses)s + 2;
+
+-- test: a platform admin inserts another user's favourite
+-- as: admin | table: user_favorite_restaurants | action: insert | expect: allow
+INSERT INTO menuca_v3.user_favorite_restaurants (id, user_id, restaurant_id)
+VALUES (%(new_user_favorite_restaurants)s + 101, %(new_users)s + 1, %(tenant_b)s);
+
+-- test: a platform admin updates another user's favourite
+-- as: admin | table: user_favorite_restaurants | action: update | expect: allow
+UPDATE menuca_v3.user_favorite_restaurants SET restaurant_id = restaurant_id WHERE id = %(new_user_favorite_restaurants)s + 2;
+
+-- test: an end user updates their own favourite
+-- as: end_user | table: user_favorite_restaurants | action: update | expect: allow
+UPDATE menuca_v3.user_favorite_restaurants SET restaurant_id = restaurant_id WHERE id = %(new_user_favorite_restaurants)s + 1;
+
+-- test: a platform admin deletes another user's favourite
+-- as: admin | table: user_favorite_restaurants | action: delete | expect: allow
+DELETE FROM menuca_v3.user_favorite_restaurants WHERE id = %(new_user_favorite_restaurants)s + 2;
+
+-- test: an end user deletes their own favourite
+-- as: end_user | table: user_favorite_restaurants | action: delete | expect: allow
+DELETE FROM menuca_v3.user_favorite_restaurants WHERE id = %(new_user_favorite_restaurants)s + 1;
+
+-- test: a platform admin inserts another user's password reset token
+-- as: admin | table: password_reset_tokens | action: insert | expect: allow
+INSERT INTO menuca_v3.password_reset_tokens (id, user_id, token_hash, expires_at)
+VALUES (%(new_password_reset_tokens)s + 101, %(new_users)s + 1, 'rls-matrix-reset-by-admin', now() + interval '1 hour');
+
+-- test: an end user inserts their own password reset token
+-- as: end_user | table: password_reset_tokens | action: insert | expect: allow
+INSERT INTO menuca_v3.password_reset_tokens (id, user_id, token_hash, expires_at)
+VALUES (%(new_password_reset_tokens)s + 102, %(end_user_id)s, 'rls-matrix-reset-new-end-user', now() + interval '1 hour');
+
+-- test: a platform admin updates another user's password reset token
+-- as: admin | table: password_reset_tokens | action: update | expect: allow
+UPDATE menuca_v3.password_reset_tokens SET expires_at = expires_at WHERE id = %(new_password_reset_tokens)s + 2;
+
+-- test: an end user updates their own password reset token
+-- as: end_user | table: password_reset_tokens | action: update | expect: allow
+UPDATE menuca_v3.password_reset_tokens SET expires_at = expires_at WHERE id = %(new_password_reset_tokens)s + 1;
+
+-- test: a platform admin deletes another user's password reset token
+-- as: admin | table: password_reset_tokens | action: delete | expect: allow
+DELETE FROM menuca_v3.password_reset_tokens WHERE id = %(new_password_reset_tokens)s + 2;
+
+-- test: an end user deletes their own password reset token
+-- as: end_user | table: password_reset_tokens | action: delete | expect: allow
+DELETE FROM menuca_v3.password_reset_tokens WHERE id = %(new_password_reset_tokens)s + 1;
+
+-- test: a platform admin inserts another user's autologin token
+-- as: admin | table: autologin_tokens | action: insert | expect: allow
+INSERT INTO menuca_v3.autologin_tokens (id, user_id, token_hash, expires_at)
+VALUES (%(new_autologin_tokens)s + 101, %(new_users)s + 1, 'rls-matrix-login-by-admin', now() + interval '30 days');
+
+-- test: an end user inserts their own autologin token
+-- as: end_user | table: autologin_tokens | action: insert | expect: allow
+INSERT INTO menuca_v3.autologin_tokens (id, user_id, token_hash, expires_at)
+VALUES (%(new_autologin_tokens)s + 102, %(end_user_id)s, 'rls-matrix-login-new-end-user', now() + interval '30 days');
+
+-- test: a platform admin updates another user's autologin token
+-- as: admin | table: autologin_tokens | action: update | expect: allow
+UPDATE menuca_v3.autologin_tokens SET expires_at = expires_at WHERE id = %(new_autologin_tokens)s + 2;
+
+-- test: an end user updates their own autologin token
+-- as: end_user | table: autologin_tokens | action: update | expect: allow
+UPDATE menuca_v3.autologin_tokens SET expires_at = expires_at WHERE id = %(new_autologin_tokens)s + 1;
+
+-- test: a platform admin deletes another user's autologin token
+-- as: admin | table: autologin_tokens | action: delete | expect: allow
+DELETE FROM menuca_v3.autologin_tokens WHERE id = %(new_autologin_tokens)s + 2;
+
+-- test: a platform admin deletes an admin user
+-- as: admin | table: admin_users | action: delete | expect: allow
+DELETE FROM menuca_v3.admin_users WHERE id = %(new_admin_users)s + 1;
+
+-- test: a platform admin links an admin user to a restaurant
+-- as: admin | table: admin_user_restaurants | action: insert | expect: allow
+INSERT INTO menuca_v3.admin_user_restaurants (id, admin_user_id, restaurant_id)
+VALUES (%(new_admin_user_restaurants)s + 101, %(new_admin_users)s + 1, %(tenant_b)s);
+
+-- test: a platform admin changes an admin user's role at a restaurant
+-- as: admin | table: admin_user_restaurants | action: update | expect: allow
+UPDATE menuca_v3.admin_user_restaurants SET role = role WHERE id = %(new_admin_user_restaurants)s + 1;

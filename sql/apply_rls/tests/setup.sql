@@ -10,6 +10,10 @@
 -- Every statement is run on its own (server.db.split_statements).
 
 -- menu and catalog -------------------------------------------------------------------------------
+-- A restaurant of the matrix's own (nothing points at it): a platform admin's delete is proven on it.
+INSERT INTO menuca_v3.restaurants (id, name, status)
+VALUES (%(new_restaurants)s + 1, 'rls-matrix restaurant', 'pending');
+
 INSERT INTO menuca_v3.courses (id, restaurant_id, name, display_order, is_active)
 VALUES (%(new_courses)s + 1, %(tenant_a)s, 'rls-matrix A hidden course', 900, false),
        (%(new_courses)s + 2, %(tenant_b)s, 'rls-matrix B hidden course', 900, false),
@@ -111,7 +115,8 @@ VALUES (%(new_devices)s + 1, %(tenant_a)s, md5('rls-matrix device A')::uuid, 'rl
 -- delivery ---------------------------------------------------------------------------------------
 INSERT INTO menuca_v3.delivery_company_emails (id, email, company_name)
 VALUES (%(new_delivery_company_emails)s + 1, 'rls-matrix-courier-a@example.invalid', 'rls-matrix A courier'),
-       (%(new_delivery_company_emails)s + 2, 'rls-matrix-courier-b@example.invalid', 'rls-matrix B courier');
+       (%(new_delivery_company_emails)s + 2, 'rls-matrix-courier-b@example.invalid', 'rls-matrix B courier'),
+       (%(new_delivery_company_emails)s + 3, 'rls-matrix-courier-spare@example.invalid', 'rls-matrix spare courier');
 
 INSERT INTO menuca_v3.restaurant_delivery_companies (id, restaurant_id, company_email_id)
 VALUES (%(new_restaurant_delivery_companies)s + 1, %(tenant_a)s, %(new_delivery_company_emails)s + 1),
@@ -142,6 +147,13 @@ FROM (VALUES (1, %(tenant_a)s::bigint), (2, %(tenant_b)s::bigint)) AS t(k, r)
 WHERE NOT EXISTS (SELECT 1 FROM menuca_v3.restaurant_twilio_config AS c WHERE c.restaurant_id = t.r);
 
 -- marketing and reference ------------------------------------------------------------------------
+-- A province and a city nothing points at (a platform admin's deletes are proven on them).
+INSERT INTO menuca_v3.provinces (id, code, name)
+VALUES (%(new_provinces)s + 1, 'ZX', 'rls-matrix setup province');
+
+INSERT INTO menuca_v3.cities (id, province_id, name)
+VALUES (%(new_cities)s + 1, (SELECT min(p.id) FROM menuca_v3.provinces AS p), 'rls-matrix setup city');
+
 INSERT INTO menuca_v3.promotional_deals (id, restaurant_id, name, deal_type, discount_percent, date_start, date_stop, is_enabled)
 VALUES (%(new_promotional_deals)s + 1, %(tenant_a)s, 'rls-matrix A disabled deal', 'percent', 10, NULL, NULL, false),
        (%(new_promotional_deals)s + 2, %(tenant_b)s, 'rls-matrix B expired deal', 'percent', 10, '2001-01-01', '2001-01-31', true),
