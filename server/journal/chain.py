@@ -293,9 +293,8 @@ class Journal:
             )
             return report
         start, prev = _VERIFIED.resume(self.path, read, key)
-        for index, (event, line) in enumerate(zip(read.events, read.lines, strict=True), start=1):
-            if index <= start:  # byte for byte an already verified prefix (see _Verified)
-                continue
+        pairs = zip(read.events[start:], read.lines[start:], strict=True)
+        for index, (event, line) in enumerate(pairs, start=start + 1):  # a verified prefix is skipped
             seq = event.get("seq")
             problem = None
             signed = signed_part(line)
@@ -316,8 +315,10 @@ class Journal:
         else:
             _VERIFIED.remember(self.path, read, key, prev)
         for event in read.events:  # sidecars are files of their own: checked every time
-            if (missing := sidecar.problem(self.run_dir, event)) is not None and not report.tampering:
-                report.tampering.append(f"entry seq {event.get('seq')}: {missing}")
+            details = event.get("details")
+            if not report.tampering and isinstance(details, dict) and "sidecars" in details:
+                if (missing := sidecar.problem(self.run_dir, event)) is not None:
+                    report.tampering.append(f"entry seq {event.get('seq')}: {missing}")
         if with_log:
             report.tampering += execlog.verify_log(self.log_path, read.events)
         return report
