@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from server.db import SQL_DIR
 from server.errors import EmbeddedPgError
@@ -41,6 +42,8 @@ SERVER_SETTINGS = {
     "unix_socket_permissions": "0700",
     "log_min_messages": "warning",
     "log_line_prefix": "'%m [%p] %a '",
+    # the health samples' slowest statements (SPEC.md §12); the extension is created in template1
+    "shared_preload_libraries": "'pg_stat_statements'",
 }
 
 
@@ -216,6 +219,10 @@ class EmbeddedPostgres:
                 )
             )
             conn.execute(sql.SQL((SQL_DIR / "embedded" / "cluster_roles.sql").read_text("utf-8")))
+        # every database created from now on (those below, the tests' copies) has pg_stat_statements
+        with psycopg.connect(make_conninfo(self.admin_dsn, dbname="template1"), autocommit=True) as conn:
+            conn.execute(sql.SQL((SQL_DIR / "embedded" / "extensions.sql").read_text("utf-8")))
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             for name in databases:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(
