@@ -170,6 +170,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print(f"production approved by {data['approval']['by']} at {data['approval']['at']}")
     if data["soak_remaining_s"] is not None:
         print(f"soak: {data['soak_remaining_s']:.0f} s left")
+    if data["health"]:
+        latest = data["health"]
+        tripped = ", ".join(t["trigger"] for t in latest["triggers"]) or "no trigger tripped"
+        print(f"health: {latest['environment']} sampled at {latest['taken_at']} ({latest['reason']}): {tripped}")
+    if data["watch"]:
+        watch = data["watch"]
+        verdict = "healthy" if watch["healthy"] else "UNHEALTHY: " + ", ".join(t["trigger"] for t in watch["triggers"])
+        print(f"production watch: {watch['hours_left']:.2f} h left of {watch['window_hours']:g} h, {verdict}")
     print(data["summary"])
     head = data["journal_head"]
     print(f"journal head: seq {head['seq']}, hash {head['hash']}")

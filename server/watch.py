@@ -70,7 +70,12 @@ def describe(entry: health.Entry) -> str:
             f"{s.activity.lock_waits} lock waits"
         )
     tripped = [t.trigger for t in entry.tripped]
-    parts.append(("TRIPPED: " + ", ".join(tripped)) if tripped else "healthy")
+    if entry.window is None:
+        parts.append("recorded (no window of this database is open)")
+    else:
+        parts.append(
+            ("TRIPPED: " + ", ".join(tripped)) if tripped else f"healthy over {entry.window.hours:.2f} h"
+        )
     return " · ".join(parts)
 
 

@@ -168,7 +168,12 @@ def kind_now(state: RunState, events: list[Event], environment: Env) -> WindowKi
 
 
 def plan_for(
-    state: RunState, environment: Env, reference: HealthSample | None, *, overhead: bool
+    state: RunState,
+    environment: Env,
+    reference: HealthSample | None,
+    *,
+    overhead: bool,
+    exact_rows: bool = True,
 ) -> SamplePlan:
     records = state.records.get(FIRST.id) or []
     baseline = PreflightRecord.model_validate(records[-1]).baseline.get(environment) if records else None
@@ -179,6 +184,8 @@ def plan_for(
         isolation=rls_ticket is not None and state.status(rls_ticket.id) == TicketStatus.COMPLETE,
         reference=reference.menu if reference is not None else None,
         rls_overhead=overhead,
+        exact_rows=exact_rows or reference is None,
+        rows_reference=reference.row_counts if reference is not None else None,
     )
 
 
@@ -199,7 +206,14 @@ def record_sample(
     earlier = (window_entries(state, events, kind, hours) or []) if kind else []
     start_index = window_start([e.sampled for e in earlier], OPENED_BY[kind])[0] if kind and earlier else 0
     reference = earlier[start_index].sample if earlier else None
-    plan = plan_for(state, environment, reference, overhead=overhead)
+    # every table is counted exactly where a window opens (and for the report); after that, estimates
+    plan = plan_for(
+        state,
+        environment,
+        reference,
+        overhead=overhead,
+        exact_rows=reason in ("soak_start", "watch_start", "report"),
+    )
     try:
         sample = guard.probes.health_sample(environment, state.run_id, plan)
     except (NotConfigured, SampleFailed) as exc:

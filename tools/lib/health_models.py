@@ -138,6 +138,7 @@ class HealthSample(_Shape):
     orphan_rate: OrphanRate | None = None
     integrity: IntegrityCounts | None = None
     row_counts: dict[str, int] = Field(default_factory=dict)
+    rows_counted: str = Field(default="exact", description="how row_counts were counted")
     isolation: Isolation | None = Field(default=None, description="None: not run (RLS not applied yet)")
     rls_overhead: RlsOverhead | None = None
     own_before_read: OwnWork = Field(default_factory=OwnWork)
