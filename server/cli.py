@@ -35,6 +35,13 @@ def _config_parent() -> argparse.ArgumentParser:
         default=None,
         help="human approval before production (env MENUCA_REQUIRE_APPROVAL, default true)",
     )
+    group.add_argument(
+        "--allow-same-server",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="staging and production may be two databases of one PostgreSQL server "
+        "(env MENUCA_ALLOW_SAME_SERVER, default false)",
+    )
     return parent
 
 
@@ -45,6 +52,7 @@ def _settings_from(args: argparse.Namespace) -> Settings:
         run_dir=args.run_dir,
         soak_hours=args.soak_hours,
         require_approval=args.require_approval,
+        allow_same_server=args.allow_same_server,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -27,6 +28,9 @@ class Settings:
     run_dir: Path = field(default_factory=Path.cwd)
     soak_hours: float = 4.0
     require_approval: bool = True
+    # staging and production may be two databases of one running PostgreSQL server (SPEC.md §3): off by
+    # default, because the real run's "staging" was its production
+    allow_same_server: bool = False
     http_token: str | None = field(default=None, repr=False)
 
     def dsn(self, environment: Env) -> str | None:
@@ -47,8 +51,17 @@ class Settings:
             "run_dir": str(self.run_dir),
             "soak_hours": self.soak_hours,
             "require_approval": self.require_approval,
+            "allow_same_server": self.allow_same_server,
             "http_token": "set" if self.http_token else None,
         }
+
+    def database_fingerprint(self) -> str:
+        """What the choice of databases depends on (the DSNs without their passwords, and
+        MENUCA_ALLOW_SAME_SERVER): a preflight that failed on the configuration stays the answer until
+        this changes, so the agent is told to wait for a human instead of calling preflight again."""
+        shown = [redact_dsn(dsn) if dsn else "" for dsn in (self.staging_dsn, self.production_dsn)]
+        text = "\n".join([*shown, str(self.allow_same_server)])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def parse_bool(name: str, raw: str) -> bool:
@@ -78,6 +91,7 @@ def load_settings(
     run_dir: str | Path | None = None,
     soak_hours: float | str | None = None,
     require_approval: bool | None = None,
+    allow_same_server: bool | None = None,
 ) -> Settings:
     """Flags win over environment variables; an invalid value raises ConfigError naming it."""
     env = os.environ if env is None else env
@@ -86,6 +100,9 @@ def load_settings(
     approval = require_approval
     if approval is None and env.get("MENUCA_REQUIRE_APPROVAL") is not None:
         approval = parse_bool("MENUCA_REQUIRE_APPROVAL", env["MENUCA_REQUIRE_APPROVAL"])
+    same_server = allow_same_server
+    if same_server is None and env.get("MENUCA_ALLOW_SAME_SERVER") is not None:
+        same_server = parse_bool("MENUCA_ALLOW_SAME_SERVER", env["MENUCA_ALLOW_SAME_SERVER"])
     token = env.get("MENUCA_HTTP_TOKEN") or None
     return Settings(
         staging_dsn=(staging_dsn or env.get("MENUCA_STAGING_DSN") or None),
@@ -93,6 +110,7 @@ def load_settings(
         run_dir=Path(run_dir_raw).expanduser().absolute() if run_dir_raw else Path.cwd(),
         soak_hours=parse_soak_hours("MENUCA_SOAK_HOURS", soak_raw) if soak_raw not in (None, "") else 4.0,
         require_approval=True if approval is None else approval,
+        allow_same_server=bool(same_server),
         http_token=token,
     )
 

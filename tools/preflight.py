@@ -13,6 +13,7 @@ from server.pgbin import find_client
 from server.runbook import ENVIRONMENTS, FIRST, Env
 from server.settings import redact_dsn
 from tools.lib import catalog, measure
+from tools.lib.identity import identity_of, same_database_problem, same_server_problem
 from tools.records import Baseline, PreflightRecord
 from tools.results import Check, EnvironmentReport, OrphanRates, PreflightArgs, PreflightFields
 from tools.step import StepContext, StepOutcome, check
@@ -45,7 +46,6 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
     checks: list[Check] = []
     reports: dict[Env, EnvironmentReport] = {}
     baseline: dict[Env, Baseline] = {}
-    identities: dict[Env, tuple[str, str, str]] = {}
     data_bytes = 0
     actions: list[str] = []
 
@@ -61,12 +61,52 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
         except NotConfigured as exc:
             checks.append(check(f"{env}: reachable", True, str(exc), passed=False))
 
+    # which databases the DSNs really name, before anything else: one database under two spellings (or
+    # one server, unless allowed) is the human's to fix, and nothing else is worth checking until then
+    identities = {env: identity_of(conn) for env, conn in conns.items()}
+    both = len(identities) == 2
+    same_database = same_database_problem(identities)
+    same_server = same_server_problem(identities, ctx.settings.allow_same_server)
+    checks.append(
+        check(
+            "staging and production are distinct databases",
+            "different system_identifier, database name or start time",
+            "the same database: " + identities["staging"].describe()
+            if same_database
+            else ("distinct" if both else "not both reachable"),
+            passed=both and not same_database,
+        )
+    )
+    if both and not same_database:
+        shared = identities["staging"].server == identities["production"].server
+        checks.append(
+            check(
+                "staging and production are on different PostgreSQL servers (or MENUCA_ALLOW_SAME_SERVER)",
+                "different servers" if not ctx.settings.allow_same_server else "any",
+                (
+                    "one server"
+                    + (", allowed by MENUCA_ALLOW_SAME_SERVER" if ctx.settings.allow_same_server else "")
+                )
+                if shared
+                else "different servers",
+                passed=same_server is None,
+            )
+        )
+    problem = same_database or same_server
+    if problem is not None:
+        return StepOutcome(
+            checks=checks,
+            summary=f"Preflight FAILED on the configuration, before any other check: {problem}.",
+            fields=PreflightFields(),
+            record=PreflightRecord(
+                config_problem=problem, database_fingerprint=ctx.settings.database_fingerprint()
+            ),
+            actions=[f"configuration problem: {problem}"],
+        )
+
     for env, conn in conns.items():
         ctx.checkpoint()
         ctx.progress(len(reports), 2, f"checking {env}")
-        identity = db.query_one(conn, db.sql_file("common/identity.sql"))
-        assert identity is not None
-        identities[env] = (identity["system_identifier"], identity["datname"], identity["postmaster_start"])
         report, env_checks, env_baseline, size = _check_environment(ctx, env, conn)
         reports[env] = report
         checks += env_checks
@@ -78,15 +118,6 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
             f"{report.pinned_restaurants}"
         )
 
-    same = len(identities) == 2 and identities["staging"] == identities["production"]
-    checks.append(
-        check(
-            "staging and production are distinct databases",
-            "different system_identifier, database name or start time",
-            "the same database" if same else ("distinct" if len(identities) == 2 else "not both reachable"),
-            passed=len(identities) == 2 and not same,
-        )
-    )
     free = shutil.disk_usage(_existing_parent(ctx.settings.run_dir)).free
     checks.append(
         check(

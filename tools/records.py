@@ -115,6 +115,12 @@ class Baseline(_Record):
 class PreflightRecord(_Record):
     baseline: dict[Env, Baseline] = Field(default_factory=dict)
     sql_checksums: dict[str, str] = Field(default_factory=dict)
+    config_problem: str | None = Field(
+        default=None, description="why the configured databases cannot be used (only a human can fix it)"
+    )
+    database_fingerprint: str | None = Field(
+        default=None, description="Settings.database_fingerprint() when config_problem was found"
+    )
 
 
 # -- backup ----------------------------------------------------------------------------------------------

@@ -24,15 +24,19 @@ def server_env(
     run_dir: Path,
     soak_hours: float = 4,
     require_approval: bool = True,
+    allow_same_server: bool = True,
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of a `menuca-migrate serve` child: the stdio child inherits almost nothing."""
+    """The environment of a `menuca-migrate serve` child: the stdio child inherits almost nothing.
+    The harness runs staging and production as two databases of one embedded server, so it allows
+    that (MENUCA_ALLOW_SAME_SERVER) unless told otherwise."""
     env = dict(get_default_environment())
     env.update(
         {
             "MENUCA_RUN_DIR": str(run_dir),
             "MENUCA_SOAK_HOURS": str(soak_hours),
             "MENUCA_REQUIRE_APPROVAL": "true" if require_approval else "false",
+            "MENUCA_ALLOW_SAME_SERVER": "true" if allow_same_server else "false",
         }
     )
     if staging_dsn:

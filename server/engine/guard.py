@@ -37,6 +37,7 @@ from server.runbook import (
     Run,
     RunState,
     Scope,
+    TicketStatus,
     decide,
     fold,
     needs_drift_check,
@@ -93,8 +94,20 @@ class Guard:
     def load_state(self) -> RunState:
         return fold(self.journal.events())
 
+    def config_block(self, state: RunState) -> str | None:
+        """The configuration problem the current preflight FAILED on, while the configuration is still
+        the one it failed with: only a human can fix it, so `next` says NOT_CONFIGURED."""
+        ticket = state.tickets[FIRST.id]
+        if not state.active or ticket.status != TicketStatus.FAILED or not ticket.record:
+            return None
+        record = PreflightRecord.model_validate(ticket.record)
+        if record.config_problem and record.database_fingerprint == self.settings.database_fingerprint():
+            return record.config_problem
+        return None
+
     def next_of(self, state: RunState) -> Next | None:
         configured = bool(self.settings.staging_dsn and self.settings.production_dsn)
+        configured = configured and self.config_block(state) is None
         nxt = next_step(state, self.gates, self.clock(), configured=configured)
         if nxt is None:
             return None

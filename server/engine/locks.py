@@ -15,6 +15,7 @@ from server import db
 from server.errors import NotConfigured
 from server.runbook import Env
 from server.settings import Settings
+from tools.lib.identity import DatabaseIdentity, identity_of
 
 RUN_LOCK = ".run.lock"
 # pg_try_advisory_lock key: "MENUCA1" as a bigint; seen in pg_locks as classid/objid.
@@ -63,6 +64,7 @@ def advisory_locks(
     LockHeld when another session holds it. best_effort skips unreachable databases (preflight
     reports them as failed checks instead of being refused)."""
     held: list[db.Conn] = []
+    locked: set[DatabaseIdentity] = set()
     try:
         for env in environments:
             # A dedicated autocommit session that stays idle: never the one doing the work, never a
@@ -74,6 +76,11 @@ def advisory_locks(
                     continue
                 raise
             held.append(conn)
+            # once per database: two DSNs that name one database (a misconfiguration preflight reports
+            # as a FAIL) must not make a call wait for its own lock
+            identity = identity_of(conn)
+            if identity in locked:
+                continue
             row = db.query_one(conn, "SELECT pg_try_advisory_lock(%s) AS ok", [ADVISORY_KEY])
             if not row or not row["ok"]:
                 holder = db.query_one(conn, db.sql_file("common/advisory_holder.sql"), {"key": ADVISORY_KEY})
@@ -82,6 +89,7 @@ def advisory_locks(
                     f"another menuca-migrate call holds the lock on the {env} database{who}: wait for it "
                     "to finish (call status), then call again."
                 )
+            locked.add(identity)
         yield [conn.info.backend_pid for conn in held]
     finally:
         for conn in held:

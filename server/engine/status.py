@@ -23,6 +23,9 @@ def run_status(guard: Guard) -> StatusResult:
     if read.bad_line is not None:
         warnings.append(f"journal.jsonl line {read.bad_line} is not valid JSON: run verify-log")
     state = fold(read.events)
+    blocked = guard.config_block(state)
+    if blocked is not None:
+        warnings.append(f"preflight FAILED on the configuration: {blocked}")
     in_progress = any(t.status == TicketStatus.IN_PROGRESS for t in state.tickets.values())
     lock_free = run_dir_lock_free(guard.settings.run_dir) if in_progress else True
     tickets = [
