@@ -17,6 +17,7 @@ from tools.apply_rls import rollback_rls
 from tools.backup import sha256_file
 from tools.fix_combos import rollback_combos
 from tools.lib import catalog
+from tools.lib.causes import cause_of_text
 from tools.records import BackupRecord
 from tools.results import Check, PlannedStatement, RollbackArgs, RollbackFields
 from tools.step import StepContext, StepFn, StepOutcome, check
@@ -110,7 +111,8 @@ def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackF
         return StepOutcome(
             checks=checks,
             summary="The restore failed and its transaction was rolled back, so the database is as it was: "
-            f"{restore_check.actual}. Fix the cause and call rollback again.",
+            + cause_of_text(str(restore_check.actual)).sentence("call rollback again")
+            + ".",
             fields=fields,
         )
     ctx.progress(3, 4, "verifying against the backup")

@@ -13,7 +13,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from server.engine import registry
 from server.engine.guard import CallHooks, Guard
@@ -92,7 +92,15 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
             raise ToolError(str(refused)) from None
         except (NotConfigured, JournalError) as exc:
             raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
-        return model.model_validate(result.model_dump())
+        if isinstance(result, model):
+            return result
+        try:
+            return model.model_validate(result.model_dump())
+        except ValidationError as exc:  # a defect: still never a bare "Error executing tool"
+            raise ToolError(
+                f"{args.tool} ended with a result that does not match its schema ({exc.error_count()} "
+                f"problem(s)): {scrub(result.summary, settings.secrets())}"
+            ) from None
 
     @mcp.tool(
         description="Where the run stands: every ticket's status, what to call next and what blocks it, "

@@ -44,6 +44,7 @@ from server.runbook import (
     next_step,
 )
 from server.settings import Settings, scrub
+from tools.lib.causes import Cause, cause_of
 from tools.records import PreflightRecord
 from tools.results import Check, Next, RollbackArgs, StatusResult, TicketResult, ToolArgs
 from tools.step import StepFn, StepInterrupted, StepOutcome, check
@@ -316,14 +317,16 @@ class Guard:
             if runtime.cancel_event.is_set():  # the cancelled query's error: report the cancellation itself
                 reason = "cancelled by the client"
                 return _interrupted_outcome(call.tool, reason), reason
-            text = scrub(
-                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                self.settings.secrets(),
+            cause = cause_of(exc)
+            # never the traceback: its rendering may show locals, DSNs among them
+            log.warning(
+                "step stopped by an error",
+                tool=call.tool,
+                environment=call.environment,
+                cause=cause.kind,
+                error=f"{type(exc).__name__}: {cause.detail}",
             )
-            return StepOutcome(
-                checks=[Check(name="step ran without error", expected=True, actual=text, passed=False)],
-                summary=f"{call.tool} failed with an error ({text}); fix the cause, then call {call.tool} again or roll back.",
-            ), None
+            return _error_outcome(call, cause, self.settings.secrets()), None
         finally:
             runtime.close()
 
@@ -356,6 +359,24 @@ class Guard:
 
 def _scope(args: ToolArgs) -> Scope | None:
     return args.scope if isinstance(args, RollbackArgs) else None
+
+
+def _error_outcome(call: Call, cause: Cause, secrets: list[str]) -> StepOutcome[BaseModel]:
+    """A step that stopped with an error: a FAIL whose check and summary name the cause and the fix."""
+    where = f" on {call.environment}" if call.environment else ""
+    again = f"call {call.tool} again" + (f" with environment={call.environment}" if call.environment else "")
+    if call.tool not in ("preflight", "backup", "rollback"):  # nothing of theirs to roll back
+        again += f", or call rollback with environment={call.environment}"
+    detail = scrub(cause.detail, secrets)
+    return StepOutcome(
+        checks=[
+            Check(
+                name="step ran without error", expected=True, actual=f"{cause.kind}: {detail}", passed=False
+            )
+        ],
+        summary=scrub(f"{call.tool}{where} stopped: {cause.sentence(again)}.", secrets),
+        actions=[f"stopped by an error ({cause.kind}): {detail}"],
+    )
 
 
 def _interrupted_outcome(tool: str, reason: str) -> StepOutcome[BaseModel]:
