@@ -22,6 +22,7 @@ Kind = Literal[
     "connection",
     "resources",
     "schema",
+    "policy",
     "data",
     "unexpected",
 ]
@@ -115,6 +116,8 @@ def _from_sqlstate(sqlstate: str, message: str) -> tuple[Kind, str, str]:
             "the step's transaction collided with another session's (deadlock or serialization failure)",
             "it was rolled back; find the other session's work in pg_stat_activity",
         )
+    if sqlstate == "42501" and "row-level security" in message:  # the same SQLSTATE, but a policy's doing
+        return "policy", "a row-level security policy refused the statement", "look at that table's policies"
     if sqlstate == "42501":
         return "permission", "the DSN's role lacks a privilege", _permission_fix(message)
     if sqlstate in ("25006", "25P04") or "read-only transaction" in message:
