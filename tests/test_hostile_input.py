@@ -166,6 +166,36 @@ async def test_a_password_in_an_invalid_dsn_never_appears_in_any_output(
     assert leaks == []
 
 
+SPACED = "Zq7 kX9vQ Mm3pLqW"  # no part of it may ever show, whatever libpq quotes
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "postgresql://menuca:{pw}@127.0.0.1:5432/menuca",  # a URL with unencoded spaces
+        "host=127.0.0.1 port=5432 dbname=menuca user=menuca password={pw}",  # key/value, unquoted
+        "host=127.0.0.1 dbname=menuca password='{pw} user=menuca",  # an unterminated quote
+    ],
+)
+async def test_no_part_of_a_password_libpq_cannot_parse_ever_appears(tmp_path: Path, shape: str) -> None:
+    dsn = shape.format(pw=SPACED)
+    env = server_env(staging_dsn=dsn, production_dsn=dsn, run_dir=tmp_path)
+    errfile = tmp_path / "server.stderr"
+    with open(errfile, "w", encoding="utf-8") as err:
+        async with connect(env, errlog=err) as client:
+            preflight = await call_tool(client, "preflight")
+            backup = await call_tool(client, "backup", STAGING)
+            status = await call_tool(client, "status")
+    assert preflight.status == "FAIL", preflight.text
+    reachable = {c["name"]: c["actual"] for c in (preflight.result or {})["checks"]}["staging: reachable"]
+    assert "not a valid connection string" in reachable  # the problem is named, in our own words
+    assert backup.refused == "NOT_CONFIGURED", backup.text
+    texts = _texts(tmp_path, errfile.read_text(encoding="utf-8"), preflight.text, backup.text, status.text)
+    parts = [SPACED, *SPACED.split()]
+    leaks = [(part, text[:200]) for text in texts for part in parts if part in text]
+    assert leaks == []
+
+
 async def test_a_torn_last_journal_line_is_survived_named_and_moved_aside(tmp_path: Path) -> None:
     env = server_env(staging_dsn=None, production_dsn=None, run_dir=tmp_path)
     torn = '{"seq": 3, "event": "started", "tool": "backup", "hash": "ab'
