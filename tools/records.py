@@ -22,6 +22,7 @@ class IndexRow(TypedDict):
 
 class IndexDetail(IndexRow, total=False):
     schema: str
+    oid: int
     ready: bool
     is_unique: bool
     is_primary: bool
@@ -149,8 +150,20 @@ class BackupRecord(CatalogSnapshot):
 # -- apply_indexes, apply_rls, fix_combos, validate ------------------------------------------------------------
 
 
+class BuiltIndex(_Record):
+    """One index a run built: what rollback scope=indexes may drop, and only while it is still this one."""
+
+    name: str
+    oid: int
+    definition: str
+    valid: bool = True
+
+
 class ApplyIndexesRecord(_Record):
     built: list[str] = Field(default_factory=list, description="target indexes this attempt built or rebuilt")
+    built_indexes: list[BuiltIndex] = Field(
+        default_factory=list, description="each of them by oid and definition, as found right after its build"
+    )
     equivalent: dict[str, str] = Field(default_factory=dict, description="target → the index covering it")
 
 
