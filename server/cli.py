@@ -209,6 +209,12 @@ def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_abandon(args: argparse.Namespace, settings: Settings) -> int:
     event = _guard(settings).abandon(args.reason)
     print(f"run abandoned (journal seq {event['seq']}); the next preflight starts a new run")
+    details = event.get("details")
+    shown = details if isinstance(details, dict) else {}
+    for item in shown.get("removed", []):
+        print(f"removed {item}")
+    for item in shown.get("not_removed", []):
+        print(f"NOT removed: {item}", file=sys.stderr)
     return 0
 
 

@@ -291,6 +291,13 @@ class JournalHead(BaseModel):
     hash: str | None
 
 
+class RollbackStatusModel(BaseModel):
+    environment: Env
+    scope: Scope | None
+    started_at: str | None
+    interrupted: bool = Field(description="no live call holds the run's lock: call rollback again")
+
+
 class StatusResult(BaseModel):
     run_id: str | None
     tickets: list[TicketStatusModel]
@@ -301,6 +308,9 @@ class StatusResult(BaseModel):
     soak_remaining_s: float | None
     journal_head: JournalHead
     warnings: list[str] = Field(default_factory=list)
+    rollback: RollbackStatusModel | None = Field(
+        default=None, description="a rollback that started and has not ended (running, or interrupted)"
+    )
     summary: str
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NoReturn
 
-from server.errors import Refused
+from server import db
+from server.errors import NotConfigured, Refused
 from server.journal import execlog
 from server.runbook import (
+    BACKUP_TICKET,
+    ENVIRONMENTS,
     SOAK_AFTER,
     SOAK_TICKET,
     EventKind,
@@ -19,6 +22,7 @@ from server.runbook import (
     production_approval_binding,
     rollback_approval_refusal,
 )
+from tools.lib.leftovers import Cleanup, remove_leftovers
 
 if TYPE_CHECKING:
     from server.engine.guard import Guard
@@ -102,10 +106,39 @@ def abandon(guard: Guard, reason: str) -> Entry:
     refusal = abandon_refusal(state)
     if refusal is not None:
         _raise(refusal)
+    assert state.run_id is not None  # abandon_refusal refuses when there is no run
+    cleanup = _remove_run_leftovers(guard, state)
+    block = execlog.operator_block(action="abandon", run_id=state.run_id, reason=reason)
+    block += "".join(f"\nRemoved: {item}" for item in cleanup.removed)
+    block += "".join(f"\nNOT removed: {item}" for item in cleanup.not_removed)
     return guard.journal.append(
         EventKind.ABANDONED,
         run_id=state.run_id,
         outcome="ABANDONED",
-        details={"reason": reason},
-        log_text=execlog.operator_block(action="abandon", run_id=state.run_id, reason=reason),
+        details={"reason": reason, "removed": cleanup.removed, "not_removed": cleanup.not_removed},
+        log_text=block,
     )
+
+
+def _remove_run_leftovers(guard: Guard, state: RunState) -> Cleanup:
+    """What the run's unfinished work left (scratch databases, unverified dumps, restore scripts) on
+    both environments: an abandoned run leaves no copy of the data behind but its verified backups."""
+    assert state.run_id is not None
+    keep = [
+        str(record["path"])
+        for ticket in BACKUP_TICKET.values()
+        for record in state.records.get(ticket, [])
+        if record.get("verified") and record.get("path")
+    ]
+    backups = guard.settings.run_dir / "backups"
+    cleanup = Cleanup()
+    for env in ENVIRONMENTS:
+        dsn = guard.settings.dsn(env)
+        try:
+            if not dsn:
+                raise NotConfigured(f"MENUCA_{env.upper()}_DSN is not set")
+            with db.session(dsn, run_id=state.run_id, autocommit=True) as conn:
+                cleanup.extend(remove_leftovers(conn, backups, state.run_id, env, keep))
+        except NotConfigured:
+            cleanup.extend(remove_leftovers(None, backups, state.run_id, env, keep))
+    return cleanup

@@ -25,6 +25,7 @@ from server.runbook.rules import (
 from server.runbook.state import (
     Approval,
     EventKind,
+    PendingRollback,
     RunState,
     TicketState,
     TicketStatus,
@@ -79,6 +80,7 @@ __all__ = [
     "Facts",
     "Gates",
     "NextStep",
+    "PendingRollback",
     "RefusalCode",
     "Refuse",
     "Replay",

@@ -349,6 +349,16 @@ def abandon_refusal(state: RunState) -> Refuse | None:
 
 def next_step(state: RunState, gates: Gates, now: datetime, *, configured: bool = True) -> NextStep | None:
     """What the agent should call next, and what blocks it; None when the run is complete."""
+    pending = state.rollback_pending
+    if state.active and pending is not None and pending.environment in BACKUP_TICKET:
+        # a rollback that started and never ended (a crash): run it again before anything else
+        env: Env = "staging" if pending.environment == "staging" else "production"
+        return NextStep(
+            BACKUP_TICKET[env],
+            "rollback",
+            env,
+            RefusalCode.NOT_CONFIGURED if not configured else RefusalCode.HALTED if state.halted else None,
+        )
     if not state.active:
         if state.ended and state.ended_reason == "complete":
             return None
