@@ -12,7 +12,7 @@ from server.errors import EmbeddedPgError, NotConfigured
 from server.pgbin import find_client
 from server.runbook import ENVIRONMENTS, FIRST, Env
 from server.settings import redact_dsn
-from tools.lib import catalog, measure
+from tools.lib import catalog, measure, schema
 from tools.lib.identity import identity_of, same_database_problem, same_server_problem
 from tools.records import Baseline, PreflightRecord
 from tools.results import Check, EnvironmentReport, OrphanRates, PreflightArgs, PreflightFields
@@ -36,6 +36,8 @@ SQL_FILES = (
     "preflight/privileges.sql",
     "preflight/other_runs.sql",
     "preflight/data_size.sql",
+    "preflight/columns.sql",
+    schema.SCHEMA_FILE,
 )
 MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
 TRANSACTION_POOLER_PORT = 6543
@@ -136,7 +138,7 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
     )
     if pinned:
         checks.append(check("SQL files match the checksums this run pinned", [], changed))
-    failed = [c.name for c in checks if not c.passed]
+    failed = [_named(c) for c in checks if not c.passed]
     summary = (
         "Both databases are ready; baselines recorded. Next: backup staging (ticket 01)."
         if not failed
@@ -173,15 +175,25 @@ def _check_environment(
 
     privileges = db.query_one(conn, db.sql_file("preflight/privileges.sql"))
     assert privileges is not None
-    dataset = privileges["tables"] >= EXPECTED_TABLES and privileges["staging_tables"] >= 2
+    present = privileges["tables"] >= EXPECTED_TABLES and privileges["staging_tables"] >= 2
     checks.append(
         check(
             f"{env}: MenuCA V3 schema present",
             f">= {EXPECTED_TABLES} menuca_v3 tables and the staging source tables",
             f"{privileges['tables']} menuca_v3 tables, {privileges['staging_tables']} staging tables",
-            passed=dataset,
+            passed=present,
         )
     )
+    # every table, and every column the tools' SQL names, with its type: a renamed table or a dropped
+    # column is named here instead of failing a later ticket with a raw error
+    missing = schema.schema_problems(conn, ctx.required_sql_files) if present else []
+    if present:
+        checks.append(
+            check(
+                f"{env}: every table and column the tools use exists with its type", [], schema.shown(missing)
+            )
+        )
+    dataset = present and not missing
     checks.append(check(f"{env}: owns every menuca_v3 table", 0, int(privileges["tables_not_owned"])))
     checks.append(check(f"{env}: may create in schema menuca_v3", True, bool(privileges["schema_create"])))
     checks.append(
@@ -264,6 +276,15 @@ def _check_environment(
         )
     report.invalid_indexes = invalid
     return report, checks, env_baseline, size
+
+
+def _named(failed: Check) -> str:
+    """A failed check for the summary: its name, and the first things it found when it lists them."""
+    if isinstance(failed.actual, list) and failed.actual and all(isinstance(a, str) for a in failed.actual):
+        listed = [str(a) for a in failed.actual]
+        more = f" and {len(listed) - 3} more" if len(listed) > 3 else ""
+        return f"{failed.name} ({', '.join(listed[:3])}{more})"
+    return failed.name
 
 
 def _session_mode(env: Env, conn: db.Conn, port: int) -> Check:
