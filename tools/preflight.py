@@ -13,6 +13,7 @@ from server.pgbin import find_client
 from server.runbook import ENVIRONMENTS, FIRST, Env
 from server.settings import redact_dsn
 from tools.lib import catalog, measure, schema
+from tools.lib.causes import cause_of_text
 from tools.lib.identity import identity_of, same_database_problem, same_server_problem
 from tools.records import Baseline, PreflightRecord
 from tools.results import Check, EnvironmentReport, OrphanRates, PreflightArgs, PreflightFields
@@ -168,6 +169,18 @@ def _check_environment(
             ">= 14",
             info["version"],
             passed=info["version_num"] >= MIN_SERVER_VERSION,
+        )
+    )
+    checks.append(
+        check(
+            f"{env}: accepts writes (not a standby, default_transaction_read_only off)",
+            "read-write",
+            "a read-only standby"
+            if info["standby"]
+            else "read-only: default_transaction_read_only is on (the DSN's options, the role or the database "
+            "set it; remove it, or ALTER ROLE/DATABASE … SET default_transaction_read_only = off)"
+            if info["read_only"]
+            else "read-write",
         )
     )
     checks.append(_session_mode(env, conn, int(info["port"])))
@@ -335,7 +348,8 @@ def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
         return check(name, "exit 0", str(exc), passed=False)
     detail = f"exit {done.returncode} ({pg_dump.parent.parent.name})"
     if done.returncode != 0:
-        detail += ": " + done.stderr.strip()[-300:]
+        cause = cause_of_text(done.stderr)
+        detail += f": {done.stderr.strip()[-300:]} ({cause.explanation}: {cause.fix})"
     return check(name, f"exit 0 ({pg_dump.parent.parent.name})", detail, passed=done.returncode == 0)
 
 

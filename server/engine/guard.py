@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
+import psycopg
 from pydantic import BaseModel
 
 from server import db
@@ -127,9 +128,12 @@ class Guard:
         """Run one tool call under every rule of SPEC.md §5; returns its result or raises Refused."""
         call = Call(tool=args.tool, environment=args.environment_of, dry_run=args.dry_run, scope=_scope(args))
         state = self._receive(call, args)
-        decision = self._decide(
-            state, call, Facts(config_problem=self.probes.config_problem(environments_of(call)))
-        )
+        try:
+            decision = self._decide(
+                state, call, Facts(config_problem=self.probes.config_problem(environments_of(call)))
+            )
+        except psycopg.Error as exc:  # a probe's query failed (the drift check, say): never a bare error
+            decision = decide(state, call, Facts(unusable=_probe_error(exc)), self.gates, self.clock())
         if not isinstance(decision, Run):
             return self._answer(state, call, args, decision)
         # a preflight that starts a run mints its id now, so every session it opens carries it
@@ -145,6 +149,8 @@ class Guard:
             facts = Facts(locked=str(held))
         except NotConfigured as exc:
             facts = Facts(unusable=str(exc))
+        except psycopg.Error as exc:  # a probe before the step (the interrupted server's backends)
+            facts = Facts(unusable=_probe_error(exc))
         # a lock another call holds, or a database gone mid-call: the first rule that applies now
         state = self.load_state()
         decision = decide(state, call, facts, self.gates, self.clock())
@@ -355,6 +361,11 @@ class Guard:
 
     def abandon(self, reason: str) -> dict[str, object]:
         return operator.abandon(self, reason)
+
+
+def _probe_error(exc: psycopg.Error) -> str:
+    cause = cause_of(exc)
+    return f"a check the guard makes before the step failed: {cause.sentence('call again')}"
 
 
 def _scope(args: ToolArgs) -> Scope | None:

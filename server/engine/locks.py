@@ -76,12 +76,20 @@ def advisory_locks(
                     continue
                 raise
             held.append(conn)
-            # once per database: two DSNs that name one database (a misconfiguration preflight reports
-            # as a FAIL) must not make a call wait for its own lock
-            identity = identity_of(conn)
-            if identity in locked:
-                continue
-            row = db.query_one(conn, "SELECT pg_try_advisory_lock(%s) AS ok", [ADVISORY_KEY])
+            try:
+                # once per database: two DSNs that name one database (a misconfiguration preflight
+                # reports as a FAIL) must not make a call wait for its own lock
+                identity = identity_of(conn)
+                if identity in locked:
+                    continue
+                row = db.query_one(conn, "SELECT pg_try_advisory_lock(%s) AS ok", [ADVISORY_KEY])
+            except psycopg.Error as exc:  # e.g. a statement_timeout in the DSN's options
+                if best_effort:
+                    continue  # preflight reports the database's error as a failed check
+                raise NotConfigured(
+                    f"the {env} database answered the lock session with an error "
+                    f"({exc.sqlstate} {exc.diag.message_primary or type(exc).__name__})"
+                ) from exc
             if not row or not row["ok"]:
                 holder = db.query_one(conn, db.sql_file("common/advisory_holder.sql"), {"key": ADVISORY_KEY})
                 who = f" by {holder['application_name']} (pid {holder['pid']})" if holder else ""

@@ -193,7 +193,10 @@ class Journal:
             "prev_hash": last["hash"] if last else GENESIS,
         }
         event["hash"] = event_hash(event)
-        line = json.dumps(event, ensure_ascii=False, default=str, separators=(",", ":")) + "\n"
+        line = json.dumps(event, ensure_ascii=False, default=str, separators=(",", ":"))
+        # JSON allows raw line and paragraph separators inside strings, but many line readers (Python's
+        # splitlines among them) split on them: a caller's reason must not cut an entry in two
+        line = line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line.encode())

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from server.journal import utc_now
 
+# control characters, line and paragraph separators, and format characters (bidi marks and overrides,
+# zero-width characters) would break a line or disguise what it says
+_ESCAPED_CATEGORIES = {"Cc", "Zl", "Zp", "Cf"}
+
+
+def one_line(text: str) -> str:
+    """Caller text as EXECUTION_LOG.md shows it (SPEC.md §7): on one line, every control character,
+    line or paragraph separator and bidi or zero-width mark escaped as \\uXXXX, and `STATUS:` written
+    `STATUS\\:`, so no caller text can forge a line or a block."""
+    shown = "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch) in _ESCAPED_CATEGORIES else ch for ch in text
+    )
+    return shown.replace("STATUS:", "STATUS\\:")
+
 
 def _value(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = text.replace("|", "\\|").replace("\n", " ")
+    text = one_line(text).replace("|", "\\|")
     return text if len(text) <= 160 else text[:157] + "..."
 
 
@@ -44,7 +59,7 @@ def ticket_block(
         "Actions and outputs:",
     ]
     lines += [f"- {_value(action)}" for action in actions] or ["- (none)"]
-    lines.append(f"- summary: {result.get('summary', '')}")
+    lines.append(f"- summary: {one_line(str(result.get('summary', '')))}")
     checks = result.get("checks") or []
     if checks:
         lines += [
@@ -83,7 +98,7 @@ def refusal_block(
             f"Time: {utc_now()}",
             f"Run: {run_id or '(none)'}",
             f"Arguments: {_value(args)}",
-            f"Decision: {text}",
+            f"Decision: {one_line(text)}",
         ]
     )
 
@@ -105,7 +120,7 @@ def operator_block(
 ) -> str:
     lines = [f"## OPERATOR — {action}", f"Time: {utc_now()}", f"Run: {run_id or '(none)'}"]
     if by:
-        lines.append(f"By: {by}")
+        lines.append(f"By: {one_line(by)}")
     if reason:
         lines.append(f"Reason: {_value(reason)}")
     return "\n".join(lines)
