@@ -138,7 +138,8 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
     @mcp.tool(
         description="Tickets 02 (staging) and 07 (production). Makes the 58 target indexes exist: each is "
         "'present' (same name, valid), 'equivalent' (an existing valid index with the same definition under "
-        "another name: not duplicated), 'rebuilt' (an INVALID one of that name) or 'created'. Every build is "
+        "another name: not duplicated), 'rebuilt' (an INVALID one of that name), 'conflict' (another definition "
+        "under that name: kept, never dropped; the ticket FAILs naming it) or 'created'. Every build is "
         "CREATE INDEX CONCURRENTLY on its own, after a check for long transactions, verified valid after; "
         "then ANALYZE, and the menu queries are timed before and after (PASS needs them not slower).",
         annotations=_annotations("Performance indexes (tickets 02, 07)"),
@@ -199,7 +200,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
 
     @mcp.tool(
         description="Undo this run's work in one environment. scope='indexes' drops exactly the indexes the "
-        "run built; 'rls' restores the RLS flags and policies of the baseline; 'combos' deletes exactly "
+        "run built (by oid and definition; any other index is kept and named); 'rls' restores the RLS flags and policies of the baseline; 'combos' deletes exactly "
         "the rows of the recorded combo batch; 'full' restores the environment's verified backup in one "
         "transaction (production needs the operator's `approve rollback`). The undone tickets, and later "
         "ones of that environment, become ROLLED_BACK and must be run again in order. Rows other rows now "
