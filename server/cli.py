@@ -12,7 +12,7 @@ from pathlib import Path
 
 from server.dev import embedded_pg
 from server.engine.guard import Guard
-from server.errors import RunbookError
+from server.errors import BadArgument, RunbookError
 from server.journal import EXECUTION_LOG
 from server.log import configure as configure_logging
 from server.log import register_secrets
@@ -51,7 +51,8 @@ def _config_parent() -> argparse.ArgumentParser:
         "--allow-same-server",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="staging and production may share one PostgreSQL server (env MENUCA_ALLOW_SAME_SERVER, default false)",
+        help="staging and production may be two databases of one PostgreSQL server "
+        "(env MENUCA_ALLOW_SAME_SERVER, default false)",
     )
     return parent
 
@@ -209,7 +210,31 @@ def cmd_verify_log(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+MAX_NAME = 100
+MAX_REASON = 500  # as rollback's reason
+
+
+def operator_name(raw: str) -> str:
+    """--by: 1–100 printable characters (SPEC.md §4); no control character, separator or bidi mark
+    that could disguise who approved."""
+    name = raw.strip()
+    if not 1 <= len(name) <= MAX_NAME or not name.isprintable():
+        raise BadArgument(
+            f"--by must be 1-{MAX_NAME} printable characters (no line breaks, control characters or "
+            f"invisible marks); got {len(raw)} characters"
+        )
+    return name
+
+
+def operator_reason(raw: str) -> str:
+    """--reason: 1–500 characters, recorded as given (the log escapes what would break its lines)."""
+    if not raw.strip() or len(raw) > MAX_REASON:
+        raise BadArgument(f"--reason must be 1-{MAX_REASON} characters; got {len(raw)}")
+    return raw
+
+
 def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    args.by = operator_name(args.by)
     guard = _guard(settings)
     event = (
         guard.approve_production(args.by) if args.what == "production" else guard.approve_rollback(args.by)
@@ -220,7 +245,7 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_halt(args: argparse.Namespace, settings: Settings) -> int:
-    event = _guard(settings).halt(args.reason)
+    event = _guard(settings).halt(operator_reason(args.reason))
     print(f"halted (journal seq {event['seq']}): mutating calls are refused until `menuca-migrate resume`")
     return 0
 
@@ -232,8 +257,14 @@ def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_abandon(args: argparse.Namespace, settings: Settings) -> int:
-    event = _guard(settings).abandon(args.reason)
+    event = _guard(settings).abandon(operator_reason(args.reason))
     print(f"run abandoned (journal seq {event['seq']}); the next preflight starts a new run")
+    details = event.get("details")
+    shown = details if isinstance(details, dict) else {}
+    for item in shown.get("removed", []):
+        print(f"removed {item}")
+    for item in shown.get("not_removed", []):
+        print(f"NOT removed: {item}", file=sys.stderr)
     return 0
 
 

@@ -17,7 +17,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from server.errors import NotConfigured
-from server.settings import password_of, redact_dsn, scrub
+from server.settings import dsn_problem, password_candidates, redact_dsn, scrub
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
@@ -42,6 +42,9 @@ def connect(
 ) -> Conn:
     """Open a session tagged `menuca-migrate/<run_id>` (or `name`, for sessions that are not the
     server's, such as a replay's scripted SQL); errors never carry the DSN's password."""
+    problem = dsn_problem(dsn)
+    if problem is not None:  # libpq's own words would quote the DSN, password included
+        raise NotConfigured(f"{problem}; fix the DSN and restart the server")
     try:
         conn = psycopg.connect(
             dsn,
@@ -51,10 +54,9 @@ def connect(
             row_factory=dict_row,
         )
     except psycopg.Error as exc:
-        # libpq echoes a DSN it cannot parse in full, password included
-        secret = [p for p in [password_of(dsn)] if p]
+        # whatever libpq says, no part of the password is shown
         raise NotConfigured(
-            f"cannot connect to {redact_dsn(dsn)}: {scrub(_first_line(exc), secret)}"
+            f"cannot connect to {redact_dsn(dsn)}: {scrub(_first_line(exc), password_candidates(dsn))}"
         ) from None
     try:
         conn.execute(
@@ -86,6 +88,9 @@ def _first_line(exc: BaseException) -> str:
 def client_invocation(dsn: str, run_id: str | None) -> tuple[str, dict[str, str]]:
     """(conninfo without the password, environment carrying it) for a child process such as pg_dump:
     a password on a command line is visible to every user of the machine."""
+    problem = dsn_problem(dsn)
+    if problem is not None:
+        raise NotConfigured(f"{problem}; fix the DSN and restart the server")
     params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
     password = params.pop("password", None)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}

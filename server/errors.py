@@ -11,6 +11,10 @@ class ConfigError(RunbookError):
     """Raised when a setting has an invalid value (at start-up, never ignored)."""
 
 
+class BadArgument(RunbookError):
+    """Raised when an operator command's argument is invalid (a name or reason it cannot record)."""
+
+
 class NotConfigured(RunbookError):
     """Raised when a tool needs a database that is missing, unreachable or not distinct."""
 

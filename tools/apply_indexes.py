@@ -22,7 +22,7 @@ from tools.lib.targets import (
     target_names,
     targets,
 )
-from tools.records import ApplyIndexesRecord, ApplyRlsRecord, Baseline, QueryFamily
+from tools.records import ApplyIndexesRecord, ApplyRlsRecord, Baseline, BuiltIndex, IndexDetail, QueryFamily
 from tools.results import (
     ApplyIndexesArgs,
     ApplyIndexesFields,
@@ -87,7 +87,9 @@ def _wait_for_old_transactions(ctx: StepContext, conn: db.Conn) -> list[str]:
         )
         if not rows or time.monotonic() > deadline:
             return [r["who"] for r in rows]
-        ctx.progress(0, None, f"waiting for {len(rows)} old transaction(s) to end: {rows[0]['who']}")
+        ctx.progress(
+            0, None, f"waiting for {len(rows)} old transaction(s) of this database to end: {rows[0]['who']}"
+        )
         ctx.checkpoint()
         time.sleep(1)
 
@@ -115,8 +117,10 @@ def apply_indexes(ctx: StepContext, args: ApplyIndexesArgs) -> StepOutcome[Apply
         blockers = _wait_for_old_transactions(ctx, conn)
         if blockers:
             decision.fail(
-                f"not built: transactions older than {LONG_TRANSACTION_S:.0f} s still open after "
-                f"{MAX_WAIT_S:.0f} s ({'; '.join(blockers)}); end them or wait, then call apply_indexes again"
+                f"not built: transactions of this database older than {LONG_TRANSACTION_S:.0f} s still open "
+                f"after waiting {MAX_WAIT_S:.0f} s ({'; '.join(blockers)}); a concurrent build waits for "
+                "each of them: let them finish or end them (pg_terminate_backend, or COMMIT/ROLLBACK PREPARED), "
+                "then call apply_indexes again"
             )
             waited_for = blockers
             break
@@ -196,16 +200,18 @@ def _outcome(
                 table=d.target.table,
                 action=d.action,
                 equivalent_to=d.equivalent_to,
-                valid=bool(covering and covering["valid"]),
+                # a conflict's index is valid, but it is not the target: the target is not covered
+                valid=bool(covering and covering["valid"]) and d.action != "conflict",
                 build_ms=d.build_ms,
             )
         )
     counts = _counts(outcomes)
-    covered = sum(1 for o in outcomes if o.valid and o.action != "failed")
+    covered = sum(1 for o in outcomes if o.valid and o.action not in ("failed", "conflict"))
     invalid = catalog.invalid_indexes(conn)
+    conflicts = [d for d in decisions if d.action == "conflict"]
     slower = measure.slower_restaurants(before["menu"], after["menu"])
     menu_b, menu_a = before["menu"]["median_ms"], after["menu"]["median_ms"]
-    problems = [f"{d.target.name}: {d.problem}" for d in decisions if d.problem]
+    problems = [f"{d.target.name}: {d.problem}" for d in decisions if d.problem and d.action != "conflict"]
     checks: list[Check] = [
         check("targets valid or equivalently covered", TARGET_COUNT, covered),
         check("no INVALID index", [], invalid),
@@ -216,20 +222,26 @@ def _outcome(
             slower,
         ),
     ]
+    if conflicts:
+        checks.append(
+            check(
+                "no other index holds a target's name (conflict: kept, never dropped)",
+                [],
+                [f"{d.target.name}: {by_name[d.target.name]['definition']}" for d in conflicts],
+            )
+        )
     if problems:
         checks.append(check("every target handled", [], problems))
     if waited_for:
         checks.append(check("no transaction blocking the builds", [], waited_for))
     ok = all(c.passed for c in checks)
-    built = [d.target.name for d in decisions if d.action in ("created", "rebuilt")]
+    built = _built_indexes(decisions, by_name)
     summary = (
         f"{counts.get('created', 0)} created, {counts.get('present', 0)} present, "
         f"{counts.get('equivalent', 0)} equivalent, {counts.get('rebuilt', 0)} rebuilt; 0 INVALID. "
         f"Menu query {menu_b} → {menu_a} ms (speedup {measure.speedup(menu_b, menu_a)}x)."
         if ok
-        else "apply_indexes did not finish cleanly: "
-        + "; ".join(c.name for c in checks if not c.passed)
-        + ". Nothing is left INVALID; fix the cause and call apply_indexes again, or rollback scope=indexes."
+        else _failed_summary(checks, decisions, invalid, built)
     )
     return StepOutcome(
         checks=checks,
@@ -244,9 +256,10 @@ def _outcome(
             long_transactions=waited_for,
         ),
         record=ApplyIndexesRecord(
-            built=built,
+            built=[d.target.name for d in decisions if d.action in ("created", "rebuilt")],
+            built_indexes=built,
             equivalent={d.target.name: d.equivalent_to for d in decisions if d.equivalent_to},
-            advisor_created=advisor.created_objects(conn, indexes=built),
+            advisor_created=advisor.created_objects(conn, indexes=[b.name for b in built]),
         ),
         actions=[
             f"{o.name} on {o.table}: {o.action}"
@@ -257,6 +270,52 @@ def _outcome(
         ]
         + [f"ANALYZE on {len(_built_tables(decisions))} tables"],
     )
+
+
+def _built_indexes(decisions: list[IndexDecision], by_name: dict[str, IndexDetail]) -> list[BuiltIndex]:
+    """This run's indexes by oid and definition: those it built or rebuilt now, those an earlier attempt
+    of the run built (valid, the target's definition, absent from the baseline), and the INVALID
+    leftovers of its own failed builds, so that a rollback drops exactly these and nothing else."""
+    found = []
+    for d in decisions:
+        index = by_name.get(d.target.name)
+        ours = d.action in ("created", "rebuilt") or (d.build and index is not None and not index["valid"])
+        if ours and index is not None and "oid" in index:
+            found.append(
+                BuiltIndex(
+                    name=d.target.name, oid=index["oid"], definition=index["definition"], valid=index["valid"]
+                )
+            )
+    return found
+
+
+def _failed_summary(
+    checks: list[Check], decisions: list[IndexDecision], invalid: list[str], built: list[BuiltIndex]
+) -> str:
+    """What went wrong, exactly what is left behind, and what to do."""
+    failed = "; ".join(c.name for c in checks if not c.passed)
+    left: list[str] = []
+    if invalid:
+        left.append(
+            f"{len(invalid)} INVALID index(es) left: {', '.join(invalid)} (the next apply_indexes rebuilds this "
+            "run's, rollback scope=indexes drops them)"
+        )
+    else:
+        left.append("no INVALID index is left")
+    valid_built = [b.name for b in built if b.valid]
+    if valid_built:
+        left.append(f"{len(valid_built)} index(es) this run built stay, valid")
+    conflicts = [d.target.name for d in decisions if d.action == "conflict"]
+    if conflicts:
+        left.append(
+            f"{len(conflicts)} index(es) of another definition under a target's name kept: {', '.join(conflicts)}"
+        )
+    problems = [d.problem for d in decisions if d.problem]
+    todo = (
+        problems[0] if problems else "fix the cause and call apply_indexes again, or rollback scope=indexes"
+    )
+    more = f" ({len(problems) - 1} more problem(s) in the checks)" if len(problems) > 1 else ""
+    return f"apply_indexes did not finish cleanly: {failed}. Left behind: {'; '.join(left)}. To do: {todo}{more}."
 
 
 def _counts(outcomes: list[IndexOutcome]) -> dict[str, int]:
@@ -305,7 +364,7 @@ def _dry_run(
             table=d.target.table,
             action="planned" if d.build else d.action,
             equivalent_to=d.equivalent_to,
-            valid=not d.build and d.action != "failed",
+            valid=not d.build and d.action not in ("failed", "conflict"),
         )
         for d in decisions
     ]
@@ -319,29 +378,45 @@ def _dry_run(
 
 
 def rollback_indexes(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFields]:
-    """rollback scope=indexes: drop exactly the target indexes this run built (concurrently), never one
-    that was in the preflight baseline, and prove the index list equals the baseline again."""
+    """rollback scope=indexes: drop (concurrently) exactly the indexes this run built or rebuilt, each
+    identified by the oid and definition apply_indexes recorded; an index under a target's name that is
+    not one of them (a DBA's hotfix created after preflight, say) is kept and reported. The proof is the
+    pre-run index list plus each kept index, named."""
     env = args.environment
     baseline: Baseline = ctx.baseline(env)
     base = {i["name"]: i for i in baseline.indexes}
     conn = ctx.connect(env, autocommit=True)
     names = target_names()
     current = {i["name"]: i for i in catalog.indexes(conn)}
-    rebuilt_here = {
-        name
+    recorded = {
+        (built.name, built.oid, built.definition)
         for record in ctx.records(ApplyIndexesRecord, ticket_of("apply_indexes", env).id)
-        for name in record.built
+        for built in record.built_indexes
     }
-    to_drop = sorted(
-        name
-        for name in current
-        if name in names and (name not in base or (name in rebuilt_here and not base[name]["valid"]))
-    )
+
+    def ours(index: IndexDetail) -> bool:
+        return (index["name"], index.get("oid"), index["definition"]) in recorded
+
+    to_drop = sorted(name for name, index in current.items() if ours(index))
+    kept = {
+        name: index["definition"]
+        for name, index in sorted(current.items())
+        if name in names
+        and not ours(index)
+        and (base[name]["definition"] if name in base else None) != index["definition"]
+    }
+    kept_lines = [
+        f"kept {name}: not an index this run built ({definition}); a DBA decides what becomes of it"
+        for name, definition in kept.items()
+    ]
     if ctx.dry_run:
         return StepOutcome(
             checks=[check("indexes this run built found", ">= 0", len(to_drop), passed=True)],
-            summary=f"Dry run: would drop {len(to_drop)} index(es) concurrently: {', '.join(to_drop) or 'none'}.",
-            fields=RollbackFields(scope=args.scope),
+            summary=f"Dry run: would drop {len(to_drop)} index(es) this run built, concurrently: "
+            f"{', '.join(to_drop) or 'none'}"
+            + (f"; would keep {len(kept)} it did not build: {', '.join(kept)}" if kept else "")
+            + ".",
+            fields=RollbackFields(scope=args.scope, restored=kept_lines),
             plan=[
                 PlannedStatement(
                     order=i, statement=db.render(conn, drop_statement(name)), transaction="autocommit"
@@ -360,26 +435,39 @@ def rollback_indexes(ctx: StepContext, args: RollbackArgs) -> StepOutcome[Rollba
         for name in record.indexes_built
     }
     after = {i["name"]: i["definition"] for i in catalog.indexes(conn) if i["name"] not in rls_built}
-    expected = {name: i["definition"] for name, i in base.items() if i["valid"]}
+    expected = {name: i["definition"] for name, i in base.items() if i["valid"]} | kept
     missing = sorted(set(expected) - set(after))
     extra = sorted(set(after) - set(expected))
     changed = sorted(n for n in set(after) & set(expected) if after[n] != expected[n])
     checks = [
         check(
-            "index list equals the preflight baseline",
+            "index list equals the preflight baseline plus the kept indexes",
             {"missing": [], "extra": [], "changed": []},
             {"missing": missing, "extra": extra, "changed": changed},
         ),
         check("no INVALID index", [], catalog.invalid_indexes(conn)),
     ]
+    if kept:
+        checks.append(
+            check(
+                "indexes under a target's name this run did not build are kept (reported, never dropped)",
+                sorted(kept),
+                sorted(name for name in kept if name in after),
+            )
+        )
+    proven = all(c.passed for c in checks)
+    kept_text = f" Kept {len(kept)} index(es) this run did not build: {', '.join(kept)}." if kept else ""
     return StepOutcome(
         checks=checks,
         summary=f"Dropped {len(to_drop)} index(es) this run built; the index list "
         + (
-            "equals the preflight baseline."
-            if all(c.passed for c in checks)
-            else "still differs from the baseline."
+            "equals the preflight baseline" + (" plus the kept indexes." if kept else ".")
+            if proven
+            else "still differs from the baseline (see checks)."
+        )
+        + kept_text,
+        fields=RollbackFields(
+            scope=args.scope, restored=[f"dropped {name}" for name in to_drop] + kept_lines
         ),
-        fields=RollbackFields(scope=args.scope, restored=[f"dropped {name}" for name in to_drop]),
-        actions=[db.render(conn, drop_statement(name)) for name in to_drop],
+        actions=[db.render(conn, drop_statement(name)) for name in to_drop] + kept_lines,
     )

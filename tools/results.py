@@ -49,7 +49,9 @@ class TicketResult(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    run_id: str = Field(min_length=1)
+    run_id: str | None = Field(
+        min_length=1, description="the run; null only in a FAIL that ended before one was minted"
+    )
     ticket: str
     tool: str
     environment: TicketEnvironment
@@ -91,7 +93,12 @@ class PreflightFields(BaseModel):
 class BackupFields(BaseModel):
     """What the backup step reports beside the common ticket fields."""
 
-    backup_id: str = Field(min_length=1, description="the backup's name (also for a failed or planned one)")
+    backup_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the backup's name (also for a failed or planned one); null in a FAIL that ended "
+        "before it was minted",
+    )
     path: str | None = None
     bytes: int | None = None
     sha256: str | None = None
@@ -103,7 +110,9 @@ class BackupFields(BaseModel):
 class IndexOutcome(BaseModel):
     name: str
     table: str
-    action: Literal["created", "present", "equivalent", "rebuilt", "planned", "failed"]
+    action: Literal["created", "present", "equivalent", "rebuilt", "conflict", "planned", "failed"] = Field(
+        description="conflict: an index of another definition holds the target's name (kept, never dropped)"
+    )
     equivalent_to: str | None = Field(default=None, description="the existing index that already covers it")
     valid: bool
     build_ms: int | None = None
@@ -199,7 +208,12 @@ class FixCombosFields(BaseModel):
     orphan_rate_after: OrphanRates | None = None
     items_inserted: int = 0
     dishes_backfilled: int = 0
-    batch_id: str = Field(min_length=1, description="this attempt's batch (rolled back when the gate failed)")
+    batch_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="this attempt's batch (rolled back when the gate failed); null in a FAIL that ended "
+        "before it was minted",
+    )
     committed: bool = False
     coverage: Coverage | None = None
     empty_shells: int | None = Field(
@@ -225,7 +239,9 @@ class ValidateFields(BaseModel):
 class RollbackFields(BaseModel):
     """What a rollback reports beside the common ticket fields."""
 
-    scope: Literal["indexes", "rls", "combos", "full"]
+    scope: Literal["indexes", "rls", "combos", "full"] | None = Field(
+        default=None, description="as called; null only in a FAIL that ended before the call was read"
+    )
     tickets_rolled_back: list[str] = Field(default_factory=list)
     restored: list[str] = Field(default_factory=list, description="what was put back, one line each")
     blocked_by_references: list[str] = Field(default_factory=list)
@@ -290,6 +306,13 @@ class JournalHead(BaseModel):
     hash: str | None
 
 
+class RollbackStatusModel(BaseModel):
+    environment: Env
+    scope: Scope | None
+    started_at: str | None
+    interrupted: bool = Field(description="no live call holds the run's lock: call rollback again")
+
+
 class StatusResult(BaseModel):
     run_id: str | None
     tickets: list[TicketStatusModel]
@@ -303,6 +326,9 @@ class StatusResult(BaseModel):
         default=True, description="false when the journal failed its verification (see warnings)"
     )
     warnings: list[str] = Field(default_factory=list)
+    rollback: RollbackStatusModel | None = Field(
+        default=None, description="a rollback that started and has not ended (running, or interrupted)"
+    )
     summary: str
 
 

@@ -14,9 +14,11 @@ from server.proc import run_child
 from server.runbook import BACKUP_TICKET, Scope
 from tools.apply_indexes import rollback_indexes
 from tools.apply_rls import rollback_rls
-from tools.backup import sha256_file
+from tools.backup import sha256_file, verified_paths
 from tools.fix_combos import rollback_combos
 from tools.lib import catalog, full_restore
+from tools.lib.causes import cause_of_text
+from tools.lib.leftovers import Cleanup, remove_leftovers
 from tools.records import BackupRecord
 from tools.results import Check, PlannedStatement, RollbackArgs, RollbackFields
 from tools.step import StepContext, StepFn, StepOutcome, check
@@ -29,8 +31,28 @@ PAUSE_MARKER = "MENUCA_PAUSE_POINT"
 def rollback(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFields]:
     """Undo one scope of this run's work (the tickets it returns to ROLLED_BACK are the runbook's to say
     and the guard's to record)."""
+    cleanup = Cleanup()
+    if not ctx.dry_run:  # a killed backup verification or full restore of this run leaves nothing behind
+        cleanup = remove_leftovers(
+            ctx.connect(args.environment, autocommit=True),
+            ctx.backups_dir(),
+            ctx.run_id,
+            args.environment,
+            verified_paths(ctx),
+        )
     outcome = SCOPES[args.scope](ctx, args)
-    outcome.actions.insert(0, f"reason given: {args.reason}")
+    outcome.actions[:0] = [f"reason given: {args.reason}", *(f"removed {item}" for item in cleanup.removed)]
+    if cleanup.removed or cleanup.not_removed:
+        outcome.checks.append(
+            check(
+                "no leftover of interrupted work (scratch database, unverified dump, restore script)",
+                [],
+                cleanup.not_removed,
+            )
+        )
+        outcome.summary = f"{outcome.summary} {cleanup.sentence()}"
+        if outcome.fields is not None:
+            outcome.fields.restored += [f"removed {item}" for item in cleanup.removed]
     return outcome
 
 
@@ -108,7 +130,8 @@ def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackF
         return StepOutcome(
             checks=checks,
             summary="The restore failed and its transaction was rolled back, so the database is as it was: "
-            f"{restore_check.actual}. Fix the cause and call rollback again.",
+            + cause_of_text(str(restore_check.actual)).sentence("call rollback again")
+            + ".",
             fields=fields,
         )
     ctx.progress(3, 4, "verifying against the backup")

@@ -13,7 +13,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from server.engine import registry
 from server.engine.guard import CallHooks, Guard
@@ -92,7 +92,15 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
             raise ToolError(str(refused)) from None
         except (NotConfigured, JournalError) as exc:
             raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
-        return model.model_validate(result.model_dump())
+        if isinstance(result, model):
+            return result
+        try:
+            return model.model_validate(result.model_dump())
+        except ValidationError as exc:  # a defect: still never a bare "Error executing tool"
+            raise ToolError(
+                f"{args.tool} ended with a result that does not match its schema ({exc.error_count()} "
+                f"problem(s)): {scrub(result.summary, settings.secrets())}"
+            ) from None
 
     @mcp.tool(
         description="Where the run stands: every ticket's status, what to call next and what blocks it, "
@@ -130,7 +138,8 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
     @mcp.tool(
         description="Tickets 02 (staging) and 07 (production). Makes the 58 target indexes exist: each is "
         "'present' (same name, valid), 'equivalent' (an existing valid index with the same definition under "
-        "another name: not duplicated), 'rebuilt' (an INVALID one of that name) or 'created'. Every build is "
+        "another name: not duplicated), 'rebuilt' (an INVALID one of that name), 'conflict' (another definition "
+        "under that name: kept, never dropped; the ticket FAILs naming it) or 'created'. Every build is "
         "CREATE INDEX CONCURRENTLY on its own, after a check for long transactions, verified valid after; "
         "then ANALYZE, and the menu queries are timed before and after (PASS needs them not slower).",
         annotations=_annotations("Performance indexes (tickets 02, 07)"),
@@ -191,7 +200,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
 
     @mcp.tool(
         description="Undo this run's work in one environment. scope='indexes' drops exactly the indexes the "
-        "run built; 'rls' restores the RLS flags and policies of the baseline; 'combos' deletes exactly "
+        "run built (by oid and definition; any other index is kept and named); 'rls' restores the RLS flags and policies of the baseline; 'combos' deletes exactly "
         "the rows of the recorded combo batch; 'full' restores the environment's verified backup in one "
         "transaction (production needs the operator's `approve rollback`). The undone tickets, and later "
         "ones of that environment, become ROLLED_BACK and must be run again in order. Rows other rows now "

@@ -26,9 +26,12 @@ def server_env(
     run_dir: Path,
     soak_hours: float = 4,
     require_approval: bool = True,
+    allow_same_server: bool = True,
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of a `menuca-migrate serve` child: the stdio child inherits almost nothing."""
+    """The environment of a `menuca-migrate serve` child: the stdio child inherits almost nothing.
+    The harness runs staging and production as two databases of one embedded server, so it allows
+    that (MENUCA_ALLOW_SAME_SERVER) unless told otherwise."""
     env = dict(get_default_environment())
     # where the journal key and the default run directory live: the same for this server as for us
     env.update({name: os.environ[name] for name in PASSED_THROUGH if os.environ.get(name)})
@@ -37,6 +40,7 @@ def server_env(
             "MENUCA_RUN_DIR": str(run_dir),
             "MENUCA_SOAK_HOURS": str(soak_hours),
             "MENUCA_REQUIRE_APPROVAL": "true" if require_approval else "false",
+            "MENUCA_ALLOW_SAME_SERVER": "true" if allow_same_server else "false",
         }
     )
     if staging_dsn:

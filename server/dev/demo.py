@@ -113,6 +113,7 @@ async def agent(settings: Settings, screen: Screen, report: DemoReport) -> None:
         run_dir=settings.run_dir,
         soak_hours=settings.soak_hours,
         require_approval=settings.require_approval,
+        allow_same_server=settings.allow_same_server,
     )
     with open(settings.run_dir / "server.log", "a", encoding="utf-8") as errlog:
         async with connect(env, errlog=errlog) as client:
@@ -204,6 +205,7 @@ def run_demo(scale: float, run_dir: Path, keep: bool, screen: Screen | None = No
             run_dir=run_dir,
             soak_hours=0,
             require_approval=True,
+            allow_same_server=True,  # both databases live on one embedded server
         )
         screen.line(
             "the agent starts `menuca-migrate serve` over stdio and follows `next` (soak window 0 for the demo)"

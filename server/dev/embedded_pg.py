@@ -234,6 +234,23 @@ class EmbeddedPostgres:
         )
         return done.returncode == 0
 
+    def crash(self) -> None:
+        """Stop the server the way a crash does (`pg_ctl -m immediate`), keeping its data: for fault
+        tests; `start()` brings it back through crash recovery."""
+        _run(
+            [
+                *_as_server_user(),
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+            "pg_ctl stop -m immediate",
+        )
+
     def stop(self, *, remove: bool = True) -> None:
         """Stop the server (fast shutdown) and remove its directory."""
         if (self.data_dir / "postmaster.pid").exists():

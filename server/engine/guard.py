@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
+import psycopg
 from pydantic import BaseModel
 
 from server import db
@@ -38,6 +39,7 @@ from server.runbook import (
     RunState,
     Scope,
     SoakClock,
+    TicketStatus,
     decide,
     fold,
     needs_drift_check,
@@ -45,6 +47,7 @@ from server.runbook import (
     next_step,
 )
 from server.settings import Settings, scrub
+from tools.lib.causes import Cause, cause_of
 from tools.records import PreflightRecord
 from tools.results import Check, Next, RollbackArgs, StatusResult, TicketResult, ToolArgs
 from tools.step import StepFn, StepInterrupted, StepOutcome, check
@@ -112,8 +115,20 @@ class Guard:
         problems = self.probes.anchor_problems(self.journal.events(), self.journal.journal_id(), environments)
         return problems[0] if problems else None
 
+    def config_block(self, state: RunState) -> str | None:
+        """The configuration problem the current preflight FAILED on, while the configuration is still
+        the one it failed with: only a human can fix it, so `next` says NOT_CONFIGURED."""
+        ticket = state.tickets[FIRST.id]
+        if not state.active or ticket.status != TicketStatus.FAILED or not ticket.record:
+            return None
+        record = PreflightRecord.model_validate(ticket.record)
+        if record.config_problem and record.database_fingerprint == self.settings.database_fingerprint():
+            return record.config_problem
+        return None
+
     def next_of(self, state: RunState, *, tampered: bool = False) -> Next | None:
         configured = bool(self.settings.staging_dsn and self.settings.production_dsn)
+        configured = configured and self.config_block(state) is None
         nxt = next_step(state, self.gates, self.clock(), configured=configured, tampered=tampered)
         if nxt is None:
             return None
@@ -132,7 +147,10 @@ class Guard:
         """Run one tool call under every rule of SPEC.md §5; returns its result or raises Refused."""
         call = Call(tool=args.tool, environment=args.environment_of, dry_run=args.dry_run, scope=_scope(args))
         state = self._receive(call, args)
-        decision = self._decide(state, call, self._facts(state, call, locked=False))
+        try:
+            decision = self._decide(state, call, self._facts(state, call, locked=False))
+        except psycopg.Error as exc:  # a probe's query failed (the drift check, say): never a bare error
+            decision = decide(state, call, Facts(unusable=_probe_error(exc)), self.gates, self.clock())
         if not isinstance(decision, Run):
             return self._answer(state, call, args, decision)
         # a preflight that starts a run mints its id now, so every session it opens carries it
@@ -148,6 +166,8 @@ class Guard:
             facts = Facts(locked=str(held))
         except NotConfigured as exc:
             facts = Facts(unusable=str(exc))
+        except psycopg.Error as exc:  # a probe before the step (the interrupted server's backends)
+            facts = Facts(unusable=_probe_error(exc))
         # a lock another call holds, or a database gone mid-call: the first rule that applies now
         state = self.load_state()
         decision = decide(state, call, facts, self.gates, self.clock())
@@ -344,14 +364,16 @@ class Guard:
             if runtime.cancel_event.is_set():  # the cancelled query's error: report the cancellation itself
                 reason = "cancelled by the client"
                 return _interrupted_outcome(call.tool, reason), reason
-            text = scrub(
-                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                self.settings.secrets(),
+            cause = cause_of(exc)
+            # never the traceback: its rendering may show locals, DSNs among them
+            log.warning(
+                "step stopped by an error",
+                tool=call.tool,
+                environment=call.environment,
+                cause=cause.kind,
+                error=f"{type(exc).__name__}: {cause.detail}",
             )
-            return StepOutcome(
-                checks=[Check(name="step ran without error", expected=True, actual=text, passed=False)],
-                summary=f"{call.tool} failed with an error ({text}); fix the cause, then call {call.tool} again or roll back.",
-            ), None
+            return _error_outcome(call, cause, self.settings.secrets()), None
         finally:
             runtime.close()
 
@@ -382,8 +404,31 @@ class Guard:
         return operator.abandon(self, reason)
 
 
+def _probe_error(exc: psycopg.Error) -> str:
+    cause = cause_of(exc)
+    return f"a check the guard makes before the step failed: {cause.sentence('call again')}"
+
+
 def _scope(args: ToolArgs) -> Scope | None:
     return args.scope if isinstance(args, RollbackArgs) else None
+
+
+def _error_outcome(call: Call, cause: Cause, secrets: list[str]) -> StepOutcome[BaseModel]:
+    """A step that stopped with an error: a FAIL whose check and summary name the cause and the fix."""
+    where = f" on {call.environment}" if call.environment else ""
+    again = f"call {call.tool} again" + (f" with environment={call.environment}" if call.environment else "")
+    if call.tool not in ("preflight", "backup", "rollback"):  # nothing of theirs to roll back
+        again += f", or call rollback with environment={call.environment}"
+    detail = scrub(cause.detail, secrets)
+    return StepOutcome(
+        checks=[
+            Check(
+                name="step ran without error", expected=True, actual=f"{cause.kind}: {detail}", passed=False
+            )
+        ],
+        summary=scrub(f"{call.tool}{where} stopped: {cause.sentence(again)}.", secrets),
+        actions=[f"stopped by an error ({cause.kind}): {detail}"],
+    )
 
 
 def _interrupted_outcome(tool: str, reason: str) -> StepOutcome[BaseModel]:

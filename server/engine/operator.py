@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from server.errors import Refused
+from server import db
+from server.errors import NotConfigured, Refused
 from server.journal import JOURNAL, execlog
 from server.runbook import (
+    BACKUP_TICKET,
     ENVIRONMENTS,
     SOAK_AFTER,
     SOAK_TICKET,
@@ -23,6 +25,7 @@ from server.runbook import (
     production_approval_binding,
     rollback_approval_refusal,
 )
+from tools.lib.leftovers import Cleanup, remove_leftovers
 
 if TYPE_CHECKING:
     from server.engine.guard import Guard
@@ -123,12 +126,17 @@ def abandon(guard: Guard, reason: str) -> Entry:
     refusal = abandon_refusal(state)
     if refusal is not None:
         _raise(refusal)
+    assert state.run_id is not None  # abandon_refusal refuses when there is no run
+    cleanup = _remove_run_leftovers(guard, state)
+    block = execlog.operator_block(action="abandon", run_id=state.run_id, reason=reason)
+    block += "".join(f"\nRemoved: {item}" for item in cleanup.removed)
+    block += "".join(f"\nNOT removed: {item}" for item in cleanup.not_removed)
     return guard.journal.append(
         EventKind.ABANDONED,
         run_id=state.run_id,
         outcome="ABANDONED",
-        details={"reason": reason},
-        log_text=execlog.operator_block(action="abandon", run_id=state.run_id, reason=reason),
+        details={"reason": reason, "removed": cleanup.removed, "not_removed": cleanup.not_removed},
+        log_text=block,
     )
 
 
@@ -137,7 +145,10 @@ def _abandon_tampered(guard: Guard, reason: str, problem: str) -> Entry:
     investigates); a new journal, with a new key, records that; the next preflight starts a new run."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     journal = guard.journal
-    old_run = guard.load_state().run_id
+    state = guard.load_state()
+    old_run = state.run_id
+    # the run's copies of the data go whatever the journal says: they are named by its run id
+    cleanup = _remove_run_leftovers(guard, state) if old_run else Cleanup()
     with journal.locked():
         moved = {
             "journal": _move_aside(
@@ -152,12 +163,20 @@ def _abandon_tampered(guard: Guard, reason: str, problem: str) -> Entry:
         EventKind.ABANDONED,
         run_id=old_run,
         outcome="ABANDONED",
-        details={"reason": reason, "tampered": problem, "moved_aside": moved},
+        details={
+            "reason": reason,
+            "tampered": problem,
+            "moved_aside": moved,
+            "removed": cleanup.removed,
+            "not_removed": cleanup.not_removed,
+        },
         log_text=execlog.operator_block(
             action="abandon (journal failed its verification)", run_id=old_run, reason=reason
         )
         + f"\nThe journal failed its verification: {execlog.escape(problem)}"
-        + f"\nMoved aside: {', '.join(f'{k} to {v}' for k, v in moved.items() if v)}; a new journal and key start here.",
+        + f"\nMoved aside: {', '.join(f'{k} to {v}' for k, v in moved.items() if v)}; a new journal and key start here."
+        + "".join(f"\nRemoved: {item}" for item in cleanup.removed)
+        + "".join(f"\nNOT removed: {item}" for item in cleanup.not_removed),
     )
 
 
@@ -167,3 +186,27 @@ def _move_aside(path: Path, to: Path) -> str | None:
     except FileNotFoundError:
         return None
     return str(to)
+
+
+def _remove_run_leftovers(guard: Guard, state: RunState) -> Cleanup:
+    """What the run's unfinished work left (scratch databases, unverified dumps, restore scripts) on
+    both environments: an abandoned run leaves no copy of the data behind but its verified backups."""
+    assert state.run_id is not None
+    keep = [
+        str(record["path"])
+        for ticket in BACKUP_TICKET.values()
+        for record in state.records.get(ticket, [])
+        if record.get("verified") and record.get("path")
+    ]
+    backups = guard.settings.run_dir / "backups"
+    cleanup = Cleanup()
+    for env in ENVIRONMENTS:
+        dsn = guard.settings.dsn(env)
+        try:
+            if not dsn:
+                raise NotConfigured(f"MENUCA_{env.upper()}_DSN is not set")
+            with db.session(dsn, run_id=state.run_id, autocommit=True) as conn:
+                cleanup.extend(remove_leftovers(conn, backups, state.run_id, env, keep))
+        except NotConfigured:
+            cleanup.extend(remove_leftovers(None, backups, state.run_id, env, keep))
+    return cleanup

@@ -89,7 +89,13 @@ def _result(
         problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
         failed = Check(name="result matches its schema", expected=True, actual=problem, passed=False)
         common.update(status="FAIL" if not call.dry_run else status, checks=[*outcome.checks, failed])
-        return TicketResult.model_validate(common), problem
+        # the tool's own model when its common part validates (every tool field has a default or is
+        # known from the call), so the agent still gets the result its outputSchema promises
+        known = {"scope": call.scope} if call.tool == "rollback" else {}
+        try:
+            return model.model_validate({**common, **known}), problem
+        except ValidationError:
+            return TicketResult.model_validate(common), problem
 
 
 def record_outcome(

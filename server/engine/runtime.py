@@ -30,6 +30,7 @@ PAUSE_POINTS = (
     "apply_rls:before_commit",
     "fix_combos:before_commit",
     "backup:after_dump",
+    "backup:during_scratch_restore",
     "rollback:during_restore",
 )
 

@@ -394,6 +394,20 @@ def next_step(
 ) -> NextStep | None:
     """What the agent should call next, and what blocks it; None when the run is complete."""
     gates = gates.strictest(state.pinned if state.active else None)
+    pending = state.rollback_pending
+    if state.active and pending is not None and pending.environment in BACKUP_TICKET:
+        # a rollback that started and never ended (a crash): run it again before anything else
+        env: Env = "staging" if pending.environment == "staging" else "production"
+        first_gate = (
+            RefusalCode.NOT_CONFIGURED
+            if not configured
+            else RefusalCode.JOURNAL_TAMPERED
+            if tampered
+            else RefusalCode.HALTED
+            if state.halted
+            else None
+        )
+        return NextStep(BACKUP_TICKET[env], "rollback", env, first_gate)
     if not state.active:
         if state.ended and state.ended_reason == "complete":
             return None

@@ -120,6 +120,16 @@ class Approval:
 
 
 @dataclass
+class PendingRollback:
+    """A rollback that started and has no outcome yet: running, or interrupted by a crash."""
+
+    environment: str
+    scope: str | None
+    started_at: str | None
+    seq: int
+
+
+@dataclass
 class RunState:
     """Where the run stands, derived from the journal alone (nothing is cached across calls)."""
 
@@ -131,6 +141,7 @@ class RunState:
     halt_reason: str | None = None
     approval: Approval | None = None
     rollback_approvals: list[Approval] = field(default_factory=list)
+    rollback_pending: PendingRollback | None = None
     head_seq: int = 0
     head_hash: str | None = None
     pinned: Gates | None = None  # the gates the run's preflight pinned
@@ -216,6 +227,18 @@ def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
         return
     if ticket_id is None or ticket_id not in state.tickets:
         return
+    if event.get("tool") == "rollback":
+        if kind == EventKind.STARTED:
+            args: Mapping[str, Any] = event.get("args") or {}
+            scope = args.get("scope")
+            state.rollback_pending = PendingRollback(
+                environment=str(event.get("environment")),
+                scope=str(scope) if scope else None,
+                started_at=event.get("ts"),
+                seq=int(event.get("seq", 0)),
+            )
+        elif kind in (EventKind.FAILED, EventKind.ROLLED_BACK):
+            state.rollback_pending = None
     ticket = state.tickets[ticket_id]
     if kind == EventKind.STARTED and event.get("tool") != "rollback":
         ticket.status = TicketStatus.IN_PROGRESS

@@ -23,6 +23,7 @@ from psycopg.rows import tuple_row
 
 from server import db
 from server.db import Conn
+from tools.lib.causes import Cause, cause_of
 from tools.results import RlsTest
 
 MATRIX_FILE = "apply_rls/tests/matrix.sql"
@@ -142,6 +143,9 @@ class MatrixReport:
     checksums_after: dict[str, str] = field(default_factory=dict)
     sequences_before: dict[str, int | None] = field(default_factory=dict)
     sequences_after: dict[str, int | None] = field(default_factory=dict)
+    # why failing tests failed when the cause is not the policies (a timeout, a lock, a lost
+    # connection): the advice must name that, not "fix the policies"
+    environment_causes: list[Cause] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
@@ -235,15 +239,15 @@ def _test(name: str, fields: dict[str, str], statement: str) -> MatrixTest:
 
 def run_matrix(conn: Conn) -> list[RlsTest]:
     """Run every test on an idle owner connection; nothing it does is ever committed."""
-    return _run(conn)
+    return _run(conn)[0]
 
 
 def run_matrix_report(conn: Conn) -> MatrixReport:
     """run_matrix between two owner readings of every table's checksum and every sequence's value."""
     before, seq_before = _fingerprint(conn)
-    tests = _run(conn)
+    tests, causes = _run(conn)
     after, seq_after = _fingerprint(conn)
-    return MatrixReport(tests, before, after, seq_before, seq_after)
+    return MatrixReport(tests, before, after, seq_before, seq_after, causes)
 
 
 def _fingerprint(conn: Conn) -> tuple[dict[str, str], dict[str, int | None]]:
@@ -253,11 +257,12 @@ def _fingerprint(conn: Conn) -> tuple[dict[str, str], dict[str, int | None]]:
     return {r["table"]: r["checksum"] for r in sums}, {r["sequence"]: r["last_value"] for r in seqs}
 
 
-def _run(conn: Conn) -> list[RlsTest]:
+def _run(conn: Conn) -> tuple[list[RlsTest], list[Cause]]:
     tests = load_tests()
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise MatrixError("the matrix needs an idle connection (it opens and rolls back its own transaction)")
     results: list[RlsTest] = []
+    causes: list[Cause] = []
     with conn.transaction(force_rollback=True):
         db.query_all(
             conn,
@@ -271,10 +276,13 @@ def _run(conn: Conn) -> list[RlsTest]:
         counts = db.query_one(conn, db.sql_file("apply_rls/tests/expected_counts.sql"), params)
         params.update(counts or {})
         for test in tests:
-            results.append(_run_one(conn, test, params))
+            result, cause = _run_one(conn, test, params)
+            results.append(result)
+            if cause is not None:
+                causes.append(cause)
         if _whoami(conn)["role"] != owner:  # savepoints end SET LOCAL ROLE; prove it did
             raise MatrixError(f"the session did not return to {owner} after the tests")
-    return results
+    return results, causes
 
 
 def _fixtures(conn: Conn) -> dict[str, Any]:
@@ -321,7 +329,8 @@ class _Observed:
     error: psycopg.Error | None = None
 
 
-def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> RlsTest:
+def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> tuple[RlsTest, Cause | None]:
+    """The test's result, and the cause of its failure when that lies outside the policies."""
     identity = IDENTITIES[test.identity]
     control: _Observed | None = None
     observed = _Observed()
@@ -340,7 +349,9 @@ def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> RlsTest:
         if _as_role(who, identity.role):
             observed = _execute(conn, test, params)
     passed, actual = _judge(test, identity, who, observed, control, params)
-    return RlsTest(
+    causes = [cause_of(e) for e in (control.error if control else None, observed.error) if e is not None]
+    outside = next((c for c in causes if c.environmental), None)
+    result = RlsTest(
         name=test.name,
         role=identity.role,
         identity=identity.description,
@@ -350,6 +361,7 @@ def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> RlsTest:
         actual=actual,
         passed=passed,
     )
+    return result, None if passed else outside
 
 
 def _execute(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> _Observed:
