@@ -112,7 +112,8 @@ def full(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
                 fields=fields,
             )
         ctx.progress(2, 4, "restoring in one transaction")
-        restore_check = _restore(ctx, psql, conninfo, child_env, script)
+        with db.sql_path("rollback/full_drop.sql") as drop_sql:  # a real file, also from a zipped install
+            restore_check = _restore(ctx, psql, conninfo, child_env, script, drop_sql)
     finally:
         script.unlink(missing_ok=True)
     checks.append(restore_check)
@@ -146,8 +147,10 @@ def full(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
     )
 
 
-def _restore(ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path) -> Check:
-    files = [str(db.SQL_DIR / "rollback" / "full_drop.sql")]
+def _restore(
+    ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path, drop_sql: Path
+) -> Check:
+    files = [str(drop_sql)]
     pause_file = None
     pause_s = ctx.pause_seconds("rollback:during_restore")
     if pause_s is not None:

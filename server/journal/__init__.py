@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import JournalError
+from server.journal.template import LOG_HEADER as LOG_HEADER  # re-exported: the header lives there
 from server.log import get_logger
 from server.runbook import EventKind
 from server.settings import scrub
@@ -26,8 +27,6 @@ LOCK = ".journal.lock"
 GENESIS = "0" * 64
 ANCHOR = re.compile(r"^Journal head: seq (\d+), hash ([0-9a-f]{64})$")
 COMPLETE_LINE = re.compile(r"^STATUS: COMPLETE — TICKET (\d\d) (\w+) (\w+) — ")
-
-LOG_HEADER = (Path(__file__).resolve().parents[2] / EXECUTION_LOG).read_text(encoding="utf-8")
 
 log = get_logger(__name__)
 
