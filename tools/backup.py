@@ -23,7 +23,12 @@ from tools.lib import catalog
 from tools.results import Check, PlannedStatement, StepOutcome, check
 from tools.step import StepContext, StepInterrupted
 
-SQL_FILES = ("common/row_counts.sql", "common/indexes.sql", "backup/scratch_standins.sql")
+SQL_FILES = (
+    "common/row_counts.sql",
+    "common/tables.sql",
+    "common/indexes.sql",
+    "backup/scratch_standins.sql",
+)
 SCHEMAS = ("menuca_v3", "staging")
 LOCK_WAIT = "30s"
 

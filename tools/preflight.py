@@ -20,6 +20,7 @@ from tools.step import StepContext
 SQL_FILES = (
     "common/identity.sql",
     "common/row_counts.sql",
+    "common/tables.sql",
     "common/indexes.sql",
     "common/invalid_indexes.sql",
     "common/rls_flags.sql",
