@@ -58,7 +58,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         print(
             "embedded PostgreSQL "
             + ("already running" if was_running else "started")
-            + f" on port {cluster.port}"
+            + f" on port {cluster.port}: {cluster.describe()}"
         )
         _print_dsns(cluster, run_dir)
         return 0
@@ -74,7 +74,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     if existing is None or not existing.is_running():
         print(f"not running (no live cluster recorded under {embedded_pg.state_dir_of(run_dir)})")
         return 3
-    print(f"running on port {existing.port}")
+    print(f"running on port {existing.port}: {existing.describe()}")
     _print_dsns(existing, run_dir)
     return 0
 

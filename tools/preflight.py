@@ -10,10 +10,10 @@ from typing import Any
 
 from server import db
 from server.errors import EmbeddedPgError, NotConfigured
-from server.pgbin import find_client
+from server.pgbin import client_tool
 from server.runbook import Env
 from server.settings import ENVIRONMENTS, redact_dsn
-from tools.lib import catalog, measure
+from tools.lib import catalog, clients, measure
 from tools.results import Check, EnvironmentReport, StepOutcome, check
 from tools.step import StepContext
 
@@ -142,6 +142,8 @@ def _check_environment(
         )
     )
     checks.append(_session_mode(env, conn, int(info["port"])))
+    tools_check, report.client_tools = clients.client_tools_check(env, int(info["version_num"]) // 10000)
+    checks.append(tools_check)
     checks.append(_pg_dump_works(ctx, env, int(info["version_num"]) // 10000))
 
     privileges = db.query_one(conn, db.sql_file("preflight/privileges.sql"))
@@ -254,7 +256,8 @@ def _session_mode(env: Env, conn: db.Conn, port: int) -> Check:
 def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
     name = f"{env}: pg_dump can dump the database"
     try:
-        pg_dump = find_client("pg_dump", server_major)
+        chosen = client_tool("pg_dump", server_major)
+        pg_dump = chosen.path
     except EmbeddedPgError as exc:
         return check(name, "pg_dump >= server version", str(exc), passed=False)
     conninfo, child_env = db.client_invocation(ctx.dsn(env), ctx.run_id)
@@ -276,10 +279,10 @@ def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return check(name, "exit 0", str(exc), passed=False)
-    detail = f"exit {done.returncode} ({pg_dump.parent.parent.name})"
+    detail = f"exit {done.returncode} ({chosen.describe()})"
     if done.returncode != 0:
         detail += ": " + done.stderr.strip()[-300:]
-    return check(name, f"exit 0 ({pg_dump.parent.parent.name})", detail, passed=done.returncode == 0)
+    return check(name, f"exit 0 ({chosen.describe()})", detail, passed=done.returncode == 0)
 
 
 def _pinned_checksums(ctx: StepContext) -> dict[str, str]:
