@@ -95,9 +95,21 @@ def test_the_installed_wheel_carries_sql_and_tickets_and_runs_outside_any_checko
     # the wheel, and nothing of the checkout is left to read from.
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=True)
+    # --ignore-installed: this interpreter may hold an editable menuca-migrate; the venv gets the wheel
     python = env_dir / "bin" / "python"
     installed = _run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], tmp_path
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            str(wheel),
+        ],
+        tmp_path,
     )
     assert installed.returncode == 0, installed.stderr
     shutil.rmtree(checkout)
@@ -114,6 +126,7 @@ def test_the_installed_wheel_carries_sql_and_tickets_and_runs_outside_any_checko
         elsewhere,
         env,
     )
+    assert where.returncode == 0, where.stderr
     module, sql_dir = json.loads(where.stdout)
     assert module.startswith(str(env_dir)) and sql_dir.startswith(str(env_dir)), where.stdout
     helped = _run([str(env_dir / "bin" / "menuca-migrate"), "--help"], elsewhere, env)
