@@ -19,7 +19,7 @@ from server import db
 from server.pgbin import find_client
 from server.proc import run_child
 from server.runbook import Env
-from tools.lib import catalog
+from tools.lib import catalog, restore
 from tools.results import Check, PlannedStatement, StepOutcome, check
 from tools.step import StepContext, StepInterrupted
 
@@ -230,17 +230,11 @@ def _scratch_restore(
             # the dump may hold policies that call Supabase's auth functions: give them stand-ins
             conn.execute(db.sql_file("backup/scratch_standins.sql"))
             conn.commit()
-        done = run_child(
-            [
-                str(pg_restore),
-                "--exit-on-error",
-                "--no-owner",
-                "--no-password",
-                f"--dbname={scratch_conninfo}",
-                str(path),
-            ],
-            env=child_env,
-            checkpoint=ctx.checkpoint,
+        # through a script adapted to the server: newer client tools write settings older servers reject
+        major = admin.info.server_version // 10000
+        psql = find_client("psql", major)
+        done = restore.restore_into(
+            pg_restore, psql, path, scratch_conninfo, child_env, major, ctx.checkpoint
         )
         if done.returncode != 0:
             return [

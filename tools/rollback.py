@@ -15,7 +15,7 @@ from server.pgbin import find_client
 from server.proc import run_child
 from server.runbook import BACKUP_TICKET, Env
 from tools.backup import sha256_file
-from tools.lib import catalog
+from tools.lib import catalog, restore
 from tools.results import Check, PlannedStatement, StepOutcome, check
 from tools.step import StepContext
 
@@ -111,6 +111,7 @@ def full(ctx: StepContext, args: dict[str, Any]) -> StepOutcome:
                 summary="pg_restore could not read the backup; nothing was changed.",
                 fields=fields,
             )
+        restore.adapt_script(script, conn.info.server_version // 10000)  # newer pg_restore, older server
         ctx.progress(2, 4, "restoring in one transaction")
         with db.sql_path("rollback/full_drop.sql") as drop_sql:  # a real file, also from a zipped install
             restore_check = _restore(ctx, psql, conninfo, child_env, script, drop_sql)
