@@ -243,7 +243,8 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
             print(
                 f"kept: run dir {run_dir}; embedded PostgreSQL on port {cluster.port} (data {cluster.base})"
             )
-            print(f"      stop it with: pg_ctl -D {cluster.data_dir} stop (as the postgres user when root)")
+            pg_ctl = cluster.bindir / "pg_ctl"  # the wheel's is on no PATH
+            print(f"      stop it with: {pg_ctl} -D {cluster.data_dir} stop (as the postgres user when root)")
         else:
             cluster.stop()
             shutil.rmtree(run_dir, ignore_errors=True)
