@@ -131,8 +131,8 @@ def _candidates() -> Iterator[tuple[Path, str]]:
         return True
 
     configured = os.environ.get(BINDIR_ENV)
-    if configured and fresh(Path(configured)):
-        yield Path(configured), FROM_ENV
+    if configured and fresh(_configured_dir(configured)):
+        yield _configured_dir(configured), FROM_ENV
     for bindir in _system_candidates():
         if fresh(bindir):
             yield bindir, FROM_SYSTEM
@@ -141,11 +141,16 @@ def _candidates() -> Iterator[tuple[Path, str]]:
         yield wheel, FROM_WHEEL
 
 
+def _configured_dir(raw: str) -> Path:
+    # absolute: the server binaries run with cwd "/" (and as another user when root)
+    return Path(raw).expanduser().absolute()
+
+
 def server_binaries() -> Binaries:
     """The server binaries for the embedded cluster: MENUCA_PG_BINDIR, else the system's, else the wheel's."""
     configured = os.environ.get(BINDIR_ENV)
     if configured:
-        bindir = Path(configured)
+        bindir = _configured_dir(configured)
         missing = [tool for tool in SERVER_TOOLS if not _runnable(bindir / tool)]
         version = None if missing else _version_of(bindir / "postgres")
         if missing or version is None:
