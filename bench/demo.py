@@ -60,6 +60,10 @@ def run_demo(scale: str, bindir: Path) -> dict[str, object]:
         "completion_lines": log.read_text(encoding="utf-8").count("STATUS: COMPLETE") if log.exists() else 0,
         "speedups": ", ".join(speedups),
         "stderr": done.stderr[-2000:] if done.returncode else "",
+        # the ticket answers of a failed demo (a FAIL the agent then recovers from is part of the story)
+        "failures": [line for line in done.stdout.splitlines() if "FAIL" in line and line.startswith("[")]
+        if done.returncode
+        else [],
     }
 
 
@@ -80,6 +84,8 @@ def main() -> None:
             f"completion lines: {result['completion_lines']}"
         )
         print(f"  menu query speedup measured by validate (staging, production): {result['speedups']}")
+        for line in result["failures"]:  # type: ignore[attr-defined]
+            print(f"  {line}")
         if result["stderr"]:
             print(result["stderr"])
     print()
