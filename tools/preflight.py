@@ -9,10 +9,10 @@ from pathlib import Path
 
 from server import db
 from server.errors import EmbeddedPgError, NotConfigured
-from server.pgbin import find_client
+from server.pgbin import client_tool
 from server.runbook import ENVIRONMENTS, FIRST, Env
 from server.settings import redact_dsn
-from tools.lib import advisor, catalog, measure, pooler, schema
+from tools.lib import advisor, catalog, clients, measure, pooler, schema
 from tools.lib import privileges as role_privileges
 from tools.lib.causes import cause_of_text
 from tools.lib.identity import identity_of, same_database_problem, same_server_problem
@@ -23,6 +23,7 @@ from tools.step import StepContext, StepOutcome, check
 SQL_FILES = (
     "common/identity.sql",
     "common/row_counts.sql",
+    "common/tables.sql",
     "common/indexes.sql",
     "common/invalid_indexes.sql",
     "common/rls_flags.sql",
@@ -186,6 +187,8 @@ def _check_environment(
         )
     )
     checks.append(pooler.session_check(env, conn, ctx.dsn(env), ctx.run_id))
+    tools_check, report.client_tools = clients.client_tools_check(env, int(info["version_num"]) // 10000)
+    checks.append(tools_check)
     checks.append(_pg_dump_works(ctx, env, int(info["version_num"]) // 10000))
 
     privileges = db.query_one(conn, db.sql_file("preflight/privileges.sql"))
@@ -292,7 +295,8 @@ def _named(failed: Check) -> str:
 def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
     name = f"{env}: pg_dump can dump the database"
     try:
-        pg_dump = find_client("pg_dump", server_major)
+        chosen = client_tool("pg_dump", server_major)
+        pg_dump = chosen.path
     except EmbeddedPgError as exc:
         return check(name, "pg_dump >= server version", str(exc), passed=False)
     conninfo, child_env = db.client_invocation(ctx.dsn(env), ctx.run_id)
@@ -314,11 +318,11 @@ def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return check(name, "exit 0", str(exc), passed=False)
-    detail = f"exit {done.returncode} ({pg_dump.parent.parent.name})"
+    detail = f"exit {done.returncode} ({chosen.describe()})"
     if done.returncode != 0:
         cause = cause_of_text(done.stderr)
         detail += f": {done.stderr.strip()[-300:]} ({cause.explanation}: {cause.fix})"
-    return check(name, f"exit 0 ({pg_dump.parent.parent.name})", detail, passed=done.returncode == 0)
+    return check(name, f"exit 0 ({chosen.describe()})", detail, passed=done.returncode == 0)
 
 
 def _pinned_checksums(ctx: StepContext) -> dict[str, str]:

@@ -80,6 +80,8 @@ class EnvironmentReport(BaseModel):
     orphan_rate: dict[str, float] | None = None
     menu_query_ms: float | None = None
     pinned_restaurants: list[int] = Field(default_factory=list)
+    # the pg_dump, pg_restore and psql this run uses: version, where found, path
+    client_tools: dict[str, str] = Field(default_factory=dict)
 
 
 class PreflightFields(BaseModel):

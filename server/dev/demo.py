@@ -195,6 +195,7 @@ def run_demo(scale: float, run_dir: Path, keep: bool, screen: Screen | None = No
     cluster = EmbeddedPostgres.create()
     try:
         screen.line(f"embedded PostgreSQL on 127.0.0.1:{cluster.port} (data in {cluster.base})")
+        screen.line(f"server binaries: {cluster.describe()}")
         staging, production = cluster.dsn("menuca_staging"), cluster.dsn("menuca_production")
         for name, dsn, prod in (("staging", staging, False), ("production", production, True)):
             seeded = seed_database(dsn, scale=scale, production=prod)
