@@ -91,7 +91,15 @@ def test_every_ticket_called_before_its_predecessor_is_refused_out_of_order_nami
 def test_results_carry_next_and_the_run_proceeds_in_order(world) -> None:  # type: ignore[no-untyped-def]
     guard, *_ = world
     result = call(guard, "preflight")
-    assert result["next"] == {"ticket": "01", "tool": "backup", "environment": "staging", "blocked_by": None}
+    assert result["next"] == {
+        "ticket": "01",
+        "tool": "backup",
+        "environment": "staging",
+        "blocked_by": None,
+        "blockers": [],
+        "args": None,
+        "args_reason": None,
+    }
     result = call(guard, "backup", "staging")
     assert result["next"]["tool"] == "apply_indexes"
 

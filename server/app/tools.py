@@ -3,16 +3,15 @@ Each builds its tool's argument model and hands the call to the guard in a worke
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import anyio
 import anyio.from_thread
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.engine import registry
@@ -31,6 +30,7 @@ from tools.results import (
     FixCombosResult,
     PreflightArgs,
     PreflightResult,
+    Refusal,
     RollbackArgs,
     RollbackResult,
     StatusResult,
@@ -68,6 +68,36 @@ def _annotations(title: str, **hints: bool) -> ToolAnnotations:
     )
 
 
+def answer(result: BaseModel) -> CallToolResult:
+    """A result as the SDK would send it (structured content plus its JSON text); the tool's
+    outputSchema comes from the model named in the return annotation."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=result.model_dump_json(indent=2))],
+        structured_content=result.model_dump(mode="json"),
+    )
+
+
+def refusal(
+    code: str, message: str, next_: dict[str, Any] | None, blockers: list[dict[str, Any]]
+) -> CallToolResult:
+    """A refused call (SPEC.md §5): an MCP tool error whose text is `REFUSED <CODE>: <sentence>` and
+    whose structured content carries the code, `next` and every blocker. Clients do not check an
+    error's structured content against the tool's outputSchema (mcp 2.3 checks only results with
+    isError false), so the refusal has its own shape."""
+    shown = Refusal.model_validate(
+        {"refused": code, "message": message, "next": next_, "blockers": blockers}
+    ).model_dump(mode="json")
+    return CallToolResult(
+        content=[TextContent(type="text", text=f"REFUSED {code}: {message}")],
+        structured_content=shown,
+        is_error=True,
+    )
+
+
+def not_configured(problem: str) -> CallToolResult:
+    return refusal("NOT_CONFIGURED", problem, None, [{"code": "NOT_CONFIGURED", "detail": problem}])
+
+
 def add_tools(mcp: MCPServer, settings: Settings) -> None:
     """Every tool: a typed signature (its schema) that builds the tool's argument model and hands it to
     the guard in a worker thread."""
@@ -75,7 +105,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
     def guard() -> Guard:
         return registry.make_guard(settings)
 
-    async def run_call(args: ToolArgs, ctx: Context, model: type[ResultT]) -> ResultT:
+    async def run_call(args: ToolArgs, ctx: Context, model: type[ResultT]) -> CallToolResult:
         runtime_box: list[StepRuntime] = []
 
         def on_progress(done: float, total: float | None, message: str | None) -> None:
@@ -89,10 +119,10 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
                 runtime.cancel()
             raise
         except Refused as refused:
-            raise ToolError(str(refused)) from None
+            return refusal(refused.code, refused.message, refused.next, refused.blockers)
         except (NotConfigured, JournalError) as exc:
-            raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
-        return model.model_validate(result.model_dump())
+            return not_configured(scrub(str(exc), settings.secrets()))
+        return answer(model.model_validate(result.model_dump()))
 
     @mcp.tool(
         description="Where the run stands: every ticket's status, what to call next and what blocks it, "
@@ -100,12 +130,12 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         "head. Read-only; call it first and whenever unsure.",
         annotations=_annotations("Run status", readOnlyHint=True),
     )
-    async def status() -> StatusResult:
+    async def status() -> Annotated[CallToolResult, StatusResult]:
         try:
             data = await anyio.to_thread.run_sync(lambda: guard().status())
         except JournalError as exc:  # an unreadable run directory: say which, never "Error executing tool"
-            raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
-        return data
+            return not_configured(scrub(str(exc), settings.secrets()))
+        return answer(data)
 
     @mcp.tool(
         description="Ticket 00. Checks both databases (reachable, distinct, versions, pg_dump, session-mode "
@@ -114,7 +144,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         "progress. Changes nothing in either database.",
         annotations=_annotations("Pre-flight check (ticket 00)", readOnlyHint=True),
     )
-    async def preflight(ctx: Context) -> PreflightResult:
+    async def preflight(ctx: Context) -> Annotated[CallToolResult, PreflightResult]:
         return await run_call(PreflightArgs(), ctx, PreflightResult)
 
     @mcp.tool(
@@ -124,7 +154,9 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         "operator's approval first.",
         annotations=_annotations("Backup (tickets 01, 06)"),
     )
-    async def backup(environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False) -> BackupResult:
+    async def backup(
+        environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
+    ) -> Annotated[CallToolResult, BackupResult]:
         return await run_call(BackupArgs(environment=environment, dry_run=dry_run), ctx, BackupResult)
 
     @mcp.tool(
@@ -137,7 +169,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
     )
     async def apply_indexes(
         environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
-    ) -> ApplyIndexesResult:
+    ) -> Annotated[CallToolResult, ApplyIndexesResult]:
         return await run_call(
             ApplyIndexesArgs(environment=environment, dry_run=dry_run), ctx, ApplyIndexesResult
         )
@@ -152,7 +184,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
     )
     async def apply_rls(
         environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
-    ) -> ApplyRlsResult:
+    ) -> Annotated[CallToolResult, ApplyRlsResult]:
         return await run_call(ApplyRlsArgs(environment=environment, dry_run=dry_run), ctx, ApplyRlsResult)
 
     @mcp.tool(
@@ -173,7 +205,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
                 description="first add the referenced dishes that exist only in the V1 staging menu (inactive)"
             ),
         ] = False,
-    ) -> FixCombosResult:
+    ) -> Annotated[CallToolResult, FixCombosResult]:
         args = FixCombosArgs(
             environment=environment, dry_run=dry_run, backfill_missing_dishes=backfill_missing_dishes
         )
@@ -186,7 +218,9 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         "staging and shows row counts side by side. Changes nothing.",
         annotations=_annotations("Validation (tickets 05, 10)", readOnlyHint=True),
     )
-    async def validate(environment: EnvironmentArg, ctx: Context) -> ValidateResult:
+    async def validate(
+        environment: EnvironmentArg, ctx: Context
+    ) -> Annotated[CallToolResult, ValidateResult]:
         return await run_call(ValidateArgs(environment=environment), ctx, ValidateResult)
 
     @mcp.tool(
@@ -207,7 +241,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         reason: Annotated[str, Field(min_length=1, max_length=500, description="why, for the execution log")],
         ctx: Context,
         dry_run: DryRunArg = False,
-    ) -> RollbackResult:
+    ) -> Annotated[CallToolResult, RollbackResult]:
         args = RollbackArgs(environment=environment, scope=scope, reason=reason, dry_run=dry_run)
         return await run_call(args, ctx, RollbackResult)
 

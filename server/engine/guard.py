@@ -19,12 +19,14 @@ from server import db
 from server.engine import operator, status
 from server.engine.locks import LockHeld, run_dir_lock, run_dir_lock_free
 from server.engine.probes import DatabaseProbes, Probes
-from server.engine.record import Attempt, UnmodelledResult, record_outcome
+from server.engine.record import Attempt, UnmodelledResult, blocker_models, record_outcome
 from server.engine.runtime import ProgressFn, StepRuntime
 from server.errors import JournalError, NotConfigured, Refused
 from server.journal import Journal, execlog, utc_now
 from server.log import get_logger
 from server.runbook import (
+    DATA_WRITING_ARGS,
+    DRY_RUN_PASSES,
     ENVIRONMENTS,
     FIRST,
     Call,
@@ -85,6 +87,7 @@ class Guard:
         self.probes = probes or DatabaseProbes(settings)
         self.clock = clock
         self.journal = Journal(settings.run_dir, settings.secrets(), clock)
+        self._seen_drift: tuple[str, ...] | None = None  # what rule 6 found during the current call
 
     @property
     def gates(self) -> Gates:
@@ -93,13 +96,20 @@ class Guard:
     def load_state(self) -> RunState:
         return fold(self.journal.events())
 
-    def next_of(self, state: RunState) -> Next | None:
+    def next_of(self, state: RunState, facts: Facts | None = None) -> Next | None:
         configured = bool(self.settings.staging_dsn and self.settings.production_dsn)
-        nxt = next_step(state, self.gates, self.clock(), configured=configured)
+        nxt = next_step(state, self.gates, self.clock(), configured=configured, facts=facts)
         if nxt is None:
             return None
-        blocked = str(nxt.blocked_by) if nxt.blocked_by else None
-        return Next(ticket=nxt.ticket, tool=nxt.tool, environment=nxt.environment, blocked_by=blocked)
+        return Next(
+            ticket=nxt.ticket,
+            tool=nxt.tool,
+            environment=nxt.environment,
+            blocked_by=str(nxt.blocked_by) if nxt.blocked_by else None,
+            blockers=blocker_models(nxt.blockers),
+            args=dict(nxt.args) if nxt.args is not None else None,
+            args_reason=nxt.args_reason,
+        )
 
     def status(self) -> StatusResult:
         return status.run_status(self)
@@ -111,7 +121,16 @@ class Guard:
 
     def call(self, args: ToolArgs, hooks: CallHooks | None = None) -> TicketResult:
         """Run one tool call under every rule of SPEC.md §5; returns its result or raises Refused."""
-        call = Call(tool=args.tool, environment=args.environment_of, dry_run=args.dry_run, scope=_scope(args))
+        self._seen_drift = None
+        call = Call(
+            tool=args.tool,
+            environment=args.environment_of,
+            dry_run=args.dry_run,
+            scope=_scope(args),
+            data_args=tuple(
+                (name, bool(getattr(args, name))) for name in DATA_WRITING_ARGS.get(args.tool, {})
+            ),
+        )
         state = self._receive(call, args)
         decision = self._decide(
             state, call, Facts(config_problem=self.probes.config_problem(environments_of(call)))
@@ -154,16 +173,9 @@ class Guard:
 
     def _decide(self, state: RunState, call: Call, facts: Facts) -> Refuse | Replay | Run:
         decision = decide(state, call, facts, self.gates, self.clock())
-        if isinstance(decision, Run) and needs_drift_check(
-            call
-        ):  # rule 6 asks the database: only when it matters
-            decision = decide(
-                state,
-                call,
-                replace(facts, drift=tuple(self.probes.staging_drift(state))),
-                self.gates,
-                self.clock(),
-            )
+        if needs_drift_check(call) and _at_the_gates(decision):  # rule 6 asks the database: only then
+            self._seen_drift = tuple(self.probes.staging_drift(state))
+            decision = decide(state, call, replace(facts, drift=self._seen_drift), self.gates, self.clock())
         return decision
 
     @contextlib.contextmanager
@@ -193,7 +205,19 @@ class Guard:
         return recorded
 
     def _refuse(self, state: RunState, call: Call, args: ToolArgs, refusal: Refuse) -> NoReturn:
-        refused = Refused(str(refusal.code), scrub(refusal.message, self.settings.secrets()))
+        secrets_ = self.settings.secrets()
+        blockers = [
+            b.model_copy(update={"detail": scrub(b.detail, secrets_)}).model_dump(mode="json")
+            for b in blocker_models(refusal.blockers)
+        ]
+        # `next` lists staging drift too when this call looked at it (the soak ticket's gates)
+        following = self.next_of(state, Facts(drift=self._seen_drift))
+        refused = Refused(
+            str(refusal.code),
+            scrub(refusal.message, secrets_),
+            next=following.model_dump(mode="json") if following else None,
+            blockers=blockers,
+        )
         self.journal.append(
             EventKind.REFUSED,
             run_id=state.run_id,
@@ -202,7 +226,7 @@ class Guard:
             environment=call.environment,
             args=args.journaled(),
             outcome=f"REFUSED {refusal.code}",
-            details={"message": refused.message},
+            details={"message": refused.message, "blockers": [b["code"] for b in blockers]},
             log_text=execlog.refusal_block(
                 tool=call.tool,
                 environment=call.environment,
@@ -339,6 +363,16 @@ class Guard:
 
     def abandon(self, reason: str) -> dict[str, object]:
         return operator.abandon(self, reason)
+
+
+def _at_the_gates(decision: Refuse | Replay | Run) -> bool:
+    """The call got past every rule before rule 6 but the time and human gates: staging drift is the
+    next thing to know about (for the real call, or for a dry run's blockers)."""
+    if isinstance(decision, Run):
+        return True
+    return isinstance(decision, Refuse) and all(
+        b.code in DRY_RUN_PASSES or b.code == "LOCKED" for b in decision.blockers
+    )
 
 
 def _scope(args: ToolArgs) -> Scope | None:

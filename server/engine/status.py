@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from server.engine.locks import run_dir_lock_free
-from server.runbook import TICKETS, TicketStatus, fold, soak_remaining_s
+from server.runbook import TICKETS, Facts, TicketStatus, fold, soak_remaining_s
 from tools.results import ApprovalModel, JournalHead, StatusResult, TicketStatusModel, TicketStatusName
 
 if TYPE_CHECKING:
@@ -42,7 +42,14 @@ def run_status(guard: Guard) -> StatusResult:
     ]
     approval = state.valid_approval()
     soak = soak_remaining_s(state, guard.clock(), guard.settings.soak_hours)
-    nxt = guard.next_of(state)
+    running = next((t for t in TICKETS if state.tickets[t.id].status == TicketStatus.IN_PROGRESS), None)
+    locked = (
+        f"{running.describe()} is running in another call (it holds the run's lock); call status again "
+        "when it has finished."
+        if running is not None and not lock_free
+        else None
+    )
+    nxt = guard.next_of(state, Facts(locked=locked))
     complete = sum(1 for t in state.tickets.values() if t.status == TicketStatus.COMPLETE)
     if nxt is None:
         summary = f"run {state.run_id} is complete: all {len(TICKETS)} tickets COMPLETE."
@@ -59,7 +66,14 @@ def run_status(guard: Guard) -> StatusResult:
         next=nxt,
         halted=state.halted,
         halt_reason=state.halt_reason,
-        approval=ApprovalModel(by=approval.by, at=approval.at) if approval else None,
+        approval=ApprovalModel(
+            by=approval.by,
+            at=approval.at,
+            interactive=approval.interactive,
+            note=None if approval.interactive else "approved without a terminal",
+        )
+        if approval
+        else None,
         soak_remaining_s=round(soak, 1) if soak is not None else None,
         journal_head=JournalHead(seq=state.head_seq, hash=state.head_hash),
         warnings=warnings,
