@@ -3,6 +3,7 @@ Each builds its tool's argument model and hands the call to the guard in a worke
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any, Literal, TypeVar, cast
 
 import anyio
@@ -246,6 +247,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         return await run_call(args, ctx, RollbackResult)
 
     _forbid_unknown_arguments(mcp)
+    _admit_refusals_in_output_schemas(mcp)
 
 
 def _forbid_unknown_arguments(mcp: MCPServer) -> None:
@@ -265,3 +267,30 @@ def _forbid_unknown_arguments(mcp: MCPServer) -> None:
         )
         tool.fn_metadata.arg_model = strict
         tool.parameters = strict.model_json_schema(by_alias=True)
+
+
+def _admit_refusals_in_output_schemas(mcp: MCPServer) -> None:
+    """Each tool's outputSchema admits its two answers: the result, or (in an error result) the refusal
+    `{refused, message, next, blockers}`. The TypeScript SDK (and so the MCP Inspector) validates
+    structured content against the outputSchema even when isError is true, so a schema of the result
+    alone makes it reject every refusal; the Python SDK validates only results. The properties stay
+    at the top level (what clients and the contract check read); `anyOf` says which ones a result,
+    or a refusal, must have."""
+    refusal = Refusal.model_json_schema()
+    for tool in mcp._tool_manager.list_tools():
+        schema = tool.fn_metadata.output_schema
+        if schema is None:
+            continue
+        either = copy.deepcopy(schema)
+        defs = either.setdefault("$defs", {})
+        for name, definition in refusal.get("$defs", {}).items():
+            defs.setdefault(name, definition)
+        for name in ("refused", "message", "blockers"):
+            either["properties"].setdefault(name, refusal["properties"][name])
+        either["anyOf"] = [{"required": either.pop("required", [])}, {"required": refusal["required"]}]
+        either["description"] = (
+            "The tool's result; or, in an error result (isError true), a refusal: the code in `refused`, "
+            "`message`, `next` and `blockers`."
+        )
+        tool.fn_metadata.output_schema = either
+        tool.__dict__.pop("output_schema", None)  # a cached_property of the SDK's Tool

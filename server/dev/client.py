@@ -60,7 +60,9 @@ class ToolOutcome:
     result: dict[str, Any] | None
     refused: str | None  # the refusal code, when the server refused the call
     message: str
-    refusal: dict[str, Any] | None = None  # the refusal's structured content: refused, message, next, blockers
+    refusal: dict[str, Any] | None = (
+        None  # the refusal's structured content: refused, message, next, blockers
+    )
 
     @property
     def status(self) -> str | None:
