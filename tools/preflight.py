@@ -7,14 +7,23 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psycopg
+
 from server import db
 from server.errors import EmbeddedPgError, NotConfigured
 from server.pgbin import find_client
-from server.runbook import ENVIRONMENTS, FIRST, Env
+from server.runbook import ENVIRONMENTS, FIRST, Env, ticket_of
 from server.settings import redact_dsn
-from tools.lib import catalog, measure
-from tools.records import Baseline, PreflightRecord
-from tools.results import Check, EnvironmentReport, OrphanRates, PreflightArgs, PreflightFields
+from tools.lib import catalog, combo_diagnosis, measure
+from tools.records import Baseline, PreflightRecord, SuggestedArgs
+from tools.results import (
+    Check,
+    ComboDiagnosis,
+    EnvironmentReport,
+    OrphanRates,
+    PreflightArgs,
+    PreflightFields,
+)
 from tools.step import StepContext, StepOutcome, check
 
 SQL_FILES = (
@@ -35,10 +44,13 @@ SQL_FILES = (
     "preflight/privileges.sql",
     "preflight/other_runs.sql",
     "preflight/data_size.sql",
+    *combo_diagnosis.SQL_FILES,
 )
 MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
 TRANSACTION_POOLER_PORT = 6543
 EXPECTED_TABLES = 42
+# combo_groups at the time of the runbook (MENUCA_FACTS.md): the seeded dataset's scale is measured by it
+REAL_COMBO_GROUPS = 8234
 
 
 def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFields]:
@@ -105,6 +117,14 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
     )
     if pinned:
         checks.append(check("SQL files match the checksums this run pinned", [], changed))
+    advice: dict[str, SuggestedArgs] = {}
+    staging_gate = reports["staging"].combo_gate if "staging" in reports else None
+    reason = combo_diagnosis.backfill_advice(staging_gate) if staging_gate else None
+    if reason:
+        advice[ticket_of("fix_combos", "staging").id] = SuggestedArgs(
+            args={"backfill_missing_dishes": True}, reason=reason
+        )
+        actions.append(f"advice for ticket 04: backfill_missing_dishes=true ({reason})")
     failed = [c.name for c in checks if not c.passed]
     summary = (
         "Both databases are ready; baselines recorded. Next: backup staging (ticket 01)."
@@ -117,7 +137,7 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
         fields=PreflightFields(
             staging=reports.get("staging"), production=reports.get("production"), sql_files=len(checksums)
         ),
-        record=PreflightRecord(baseline=baseline, sql_checksums=pinned or checksums),
+        record=PreflightRecord(baseline=baseline, sql_checksums=pinned or checksums, next_args=advice),
         actions=actions,
     )
 
@@ -223,6 +243,8 @@ def _check_environment(
         ).model_dump()
         report.menu_query_ms = family["menu"]["median_ms"]
         report.pinned_restaurants = restaurants
+        report.dataset_scale = round(counts.get("menuca_v3.combo_groups", 0) / REAL_COMBO_GROUPS, 3)
+        report.combo_gate = _combo_gate(conn)
         checks.append(
             check(
                 f"{env}: menu query restaurants chosen from the data",
@@ -233,6 +255,14 @@ def _check_environment(
         )
     report.invalid_indexes = invalid
     return report, checks, env_baseline, size
+
+
+def _combo_gate(conn: db.Conn) -> ComboDiagnosis | None:
+    """The combo repair's reach, with and without the backfill (None: the source tables are unusable)."""
+    try:
+        return combo_diagnosis.diagnose(conn)
+    except psycopg.Error:
+        return None
 
 
 def _session_mode(env: Env, conn: db.Conn, port: int) -> Check:

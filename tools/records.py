@@ -112,9 +112,20 @@ class Baseline(_Record):
     menu_queries: QueryFamily = Field(default_factory=dict)
 
 
+class SuggestedArgs(_Record):
+    """Arguments preflight advises for a later ticket because its diagnosis shows the defaults cannot
+    pass (read by the runbook's `next`: server/runbook/rules.py PREFLIGHT_ADVICE_KEY)."""
+
+    args: dict[str, bool]
+    reason: str
+
+
 class PreflightRecord(_Record):
     baseline: dict[Env, Baseline] = Field(default_factory=dict)
     sql_checksums: dict[str, str] = Field(default_factory=dict)
+    next_args: dict[str, SuggestedArgs] = Field(
+        default_factory=dict, description="ticket id -> the arguments `next` suggests for it"
+    )
 
 
 # -- backup ----------------------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import anyio.to_thread
 from mcp.server import MCPServer
 
 from server.app.tickets_doc import ticket_markdown
+from server.engine.evidence import served_evidence
 from server.engine.guard import Guard
 from server.journal import EXECUTION_LOG
 from server.runbook import TICKETS
@@ -50,6 +52,17 @@ def add_resources(mcp: MCPServer, settings: Settings, guard: Callable[[], Guard]
     )
     def run_status() -> str:
         return guard().status().model_dump_json(indent=2)
+
+    @mcp.resource(
+        "menuca://approval-evidence",
+        name="approval-evidence",
+        description="What the operator approves before production (staging's tickets and figures, the data "
+        "the agent chose to write, warnings, the soak, the plans of tickets 06-09 against production): the "
+        "evidence recorded with the approval, or what `approve production` would show now",
+        mime_type="text/markdown",
+    )
+    async def approval_evidence() -> str:
+        return await anyio.to_thread.run_sync(lambda: served_evidence(guard()))
 
     @mcp.prompt(description="How to carry out the MenuCA V3 runbook with this server, step by step.")
     def run_migration() -> str:

@@ -349,11 +349,11 @@ class Guard:
 
     # -- operator actions (CLI only; no MCP tool reaches these) --------------------------------------
 
-    def approve_production(self, by: str) -> dict[str, object]:
-        return operator.approve_production(self, by)
+    def approve_production(self, by: str, *, interactive: bool = False) -> dict[str, object]:
+        return operator.approve_production(self, by, interactive=interactive)
 
-    def approve_rollback(self, by: str) -> dict[str, object]:
-        return operator.approve_rollback(self, by)
+    def approve_rollback(self, by: str, *, interactive: bool = False) -> dict[str, object]:
+        return operator.approve_rollback(self, by, interactive=interactive)
 
     def halt(self, reason: str) -> dict[str, object]:
         return operator.halt(self, reason)
