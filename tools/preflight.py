@@ -37,6 +37,7 @@ SQL_FILES = (
     "common/orphan_rates.sql",
     "common/combo_checksums.sql",
     "common/pick_restaurants.sql",
+    "common/pick_combo_restaurants.sql",
     "common/menu_queries/menu.sql",
     "common/menu_queries/menu_with_modifiers.sql",
     "common/menu_queries/combos.sql",
@@ -211,7 +212,8 @@ def _check_environment(
         policies = catalog.policies(conn)
         rates = catalog.orphan_rates(conn)
         restaurants = measure.pick_restaurants(conn)
-        family = measure.measure_family(conn, restaurants)
+        combo_restaurants = measure.pick_combo_restaurants(conn)
+        family = measure.measure_family(conn, restaurants, combo_restaurants=combo_restaurants)
         env_baseline = Baseline(
             server_version=info["version"],
             row_counts=counts,
@@ -232,6 +234,7 @@ def _check_environment(
             orphan_rates=rates,
             combo_checksums=catalog.combo_checksums(conn),
             restaurants=restaurants,
+            combo_restaurants=combo_restaurants,
             menu_queries=family,
         )
         report.row_counts = counts
@@ -243,6 +246,7 @@ def _check_environment(
         ).model_dump()
         report.menu_query_ms = family["menu"]["median_ms"]
         report.pinned_restaurants = restaurants
+        report.pinned_combo_restaurants = combo_restaurants
         report.dataset_scale = round(counts.get("menuca_v3.combo_groups", 0) / REAL_COMBO_GROUPS, 3)
         report.combo_gate = _combo_gate(conn)
         checks.append(

@@ -109,6 +109,8 @@ class Baseline(_Record):
     orphan_rates: OrphanCounts | None = None
     combo_checksums: ComboChecksums | None = None
     restaurants: list[int] = Field(default_factory=list)
+    # the combo query's restaurants (those with combo groups); empty in a baseline of an older version
+    combo_restaurants: list[int] = Field(default_factory=list)
     menu_queries: QueryFamily = Field(default_factory=dict)
 
 

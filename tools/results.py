@@ -116,6 +116,10 @@ class EnvironmentReport(BaseModel):
     orphan_rate: dict[str, float] | None = None
     menu_query_ms: float | None = None
     pinned_restaurants: list[int] = Field(default_factory=list)
+    pinned_combo_restaurants: list[int] = Field(
+        default_factory=list,
+        description="the combo query's restaurants: those with the most and the median combo groups",
+    )
     dataset_scale: float | None = Field(
         default=None,
         description="row counts relative to the real database at the time of the runbook (combo_groups / "
@@ -163,6 +167,8 @@ class QueryTiming(BaseModel):
     uses_index: bool | None = Field(
         default=None, description="the plan after uses an index on its main table"
     )
+    indexes_used: list[str] = Field(default_factory=list, description="the indexes the plan after reads")
+    restaurants: list[int] = Field(default_factory=list, description="the pinned restaurants it is timed on")
 
 
 class ApplyIndexesFields(BaseModel):
