@@ -210,3 +210,43 @@ def test_the_combo_query_is_timed_on_restaurants_that_have_combo_groups(runbook:
     for check in result["checks"]:
         if check.get("warning"):
             assert check["passed"] is True and "query got slower after the indexes" in check["warning"]
+
+
+def test_a_build_waiting_for_a_younger_transaction_reports_it_as_progress_from_pg_stat_progress_create_index(
+    runbook: Callable[..., Any],
+) -> None:
+    from server.engine.guard import CallHooks
+    from server.engine.registry import tool_args
+
+    rb = runbook()
+    _prepared(rb)
+    messages: list[str] = []
+    waiting = threading.Event()
+
+    def on_progress(done: float, total: float | None, message: str | None) -> None:
+        messages.append(message or "")
+        if message and "transaction(s) to end first" in message:
+            waiting.set()
+
+    holder = rb.admin()
+    holder.autocommit = False
+    holder.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # holds its snapshot until it ends
+    holder.execute("SELECT count(*) FROM menuca_v3.dishes")  # younger than the long-transaction check
+    pid = holder.info.backend_pid
+    results: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: results.append(
+            rb.guard.call(tool_args("apply_indexes", "staging"), CallHooks(on_progress=on_progress))
+        )
+    )
+    worker.start()
+    try:
+        assert waiting.wait(120), messages[-5:]
+    finally:
+        holder.rollback()
+        holder.close()
+    worker.join(300)
+    assert results and results[0].status == "PASS"
+    seen = next(m for m in messages if "transaction(s) to end first" in m)
+    assert seen.split(":")[0].startswith("idx_") and f"pid {pid}" in seen
+    assert "waiting for" in seen  # the phase, as PostgreSQL names it

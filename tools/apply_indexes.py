@@ -4,6 +4,7 @@ undo, rollback scope "indexes"."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, cast
 
@@ -42,6 +43,7 @@ SQL_FILES = (
     "apply_indexes/index_state.sql",
     "apply_indexes/drop_index.sql",
     "apply_indexes/analyze.sql",
+    "apply_indexes/build_progress.sql",
 )
 # Transactions older than this are reported before each build and waited for (a concurrent build
 # waits for every transaction that could see the table); after MAX_WAIT_S the step fails clearly.
@@ -49,6 +51,7 @@ LONG_TRANSACTION_S = 60.0
 MAX_WAIT_S = 120.0
 VALIDITY_RETRIES = 5
 CLEANUP_LOCK_TIMEOUT = "15s"
+PROGRESS_POLL_S = 0.5  # how often a running build's pg_stat_progress_create_index row is read
 
 
 def _drop(conn: db.Conn, name: str) -> None:
@@ -120,7 +123,7 @@ def apply_indexes(ctx: StepContext, args: ApplyIndexesArgs) -> StepOutcome[Apply
             )
             waited_for = blockers
             break
-        decision.build_ms = _build(ctx, conn, build_conn, decision)
+        decision.build_ms = _build(ctx, conn, build_conn, decision, (number - 1, len(builds) + 2))
         ctx.progress(number, len(builds) + 2, f"{decision.target.name}: {decision.action}")
         if number == 1:
             ctx.pause("apply_indexes:after_first_build")
@@ -137,13 +140,15 @@ def _built_tables(decisions: list[IndexDecision]) -> list[str]:
     return sorted({d.target.table for d in decisions if d.action in ("created", "rebuilt")})
 
 
-def _build(ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: IndexDecision) -> int:
+def _build(
+    ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: IndexDecision, position: tuple[int, int]
+) -> int:
     target = decision.target
     begun = time.monotonic()
     try:
         if decision.action == "rebuilt":
             _drop(build_conn, target.name)
-        db.query_all(build_conn, cast(Any, target.statement))
+        _build_reporting_progress(ctx, conn, build_conn, target.name, cast(Any, target.statement), position)
     except psycopg.Error as exc:  # lock timeout, cancellation, a uniqueness or disk problem: clean up below
         decision.fail(f"build stopped: {exc.diag.message_primary or type(exc).__name__}")
     valid = None
@@ -165,6 +170,53 @@ def _build(ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: Index
 
 
 Pinned = tuple[list[int], list[int]]  # the menu queries' restaurants, the combo query's
+
+
+def _build_reporting_progress(
+    ctx: StepContext, conn: db.Conn, build_conn: db.Conn, name: str, statement: Any, position: tuple[int, int]
+) -> None:
+    """Run one build on `build_conn` (in a thread) while this thread reads its progress from
+    pg_stat_progress_create_index on `conn` and reports it: the phase, the transactions the build waits
+    for (a concurrent build waits for older transactions, up to the build session's lock_timeout) and
+    the blocks or tuples done. The build's own error is raised here."""
+    failure: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            db.query_all(build_conn, statement)
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread, which raises it
+            failure.append(exc)
+
+    worker = threading.Thread(target=build, name=f"build {name}", daemon=True)
+    pid = build_conn.info.backend_pid
+    done, total = position
+    worker.start()
+    while True:
+        worker.join(PROGRESS_POLL_S)
+        if not worker.is_alive():
+            break
+        row = db.query_one(conn, db.sql_file("apply_indexes/build_progress.sql"), {"pid": pid})
+        if row is not None:
+            fraction, message = build_progress(row)
+            ctx.progress(done + fraction, total, f"{name}: {message}")
+    if failure:
+        raise failure[0]
+
+
+def build_progress(row: dict[str, Any]) -> tuple[float, str]:
+    """A pg_stat_progress_create_index row as (fraction of this build done, a message)."""
+    phase = str(row["phase"])
+    if row["lockers_total"] and row["lockers_done"] < row["lockers_total"]:
+        waiting = row["lockers_total"] - row["lockers_done"]
+        who = f" (pid {row['current_locker_pid']})" if row["current_locker_pid"] else ""
+        return 0.0, f"{phase}: {waiting} transaction(s) to end first{who}"
+    if row["blocks_total"]:
+        share = min(row["blocks_done"] / row["blocks_total"], 1.0)
+        return share, f"{phase}: {row['blocks_done']:,} of {row['blocks_total']:,} blocks"
+    if row["tuples_total"]:
+        share = min(row["tuples_done"] / row["tuples_total"], 1.0)
+        return share, f"{phase}: {row['tuples_done']:,} of {row['tuples_total']:,} tuples"
+    return 0.0, phase
 
 
 def _timings(conn: db.Conn, before: QueryFamily, after: QueryFamily, pinned: Pinned) -> list[QueryTiming]:
