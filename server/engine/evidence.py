@@ -137,9 +137,11 @@ def key_figures(ticket: Ticket, result: dict[str, Any]) -> str:
     if tool == "preflight":
         staging = result.get("staging") or {}
         gate = staging.get("combo_gate") or {}
+        rates = staging.get("orphan_rate") or {}
         figures.append(
             f"staging {sum((staging.get('row_counts') or {}).values()):,} rows, {staging.get('index_count')} "
-            f"indexes, dataset scale {staging.get('dataset_scale')}, orphan rate {staging.get('orphan_rate')}"
+            f"indexes, dataset scale {staging.get('dataset_scale')}, orphan rate naive {rates.get('naive')}, "
+            f"source-backed {rates.get('source_backed')}"
         )
         if gate:
             figures.append(
@@ -321,8 +323,10 @@ def _plan_lines(outcome: StepOutcome[BaseModel] | str) -> list[str]:
     ]
     plan = outcome.plan or []
     for step in plan[:STATEMENTS_SHOWN]:
-        first = step.statement.strip().splitlines()[0] if step.statement.strip() else ""
-        lines.append(f"  {step.order}. [{step.transaction}] {one_line(first)[:150]}")
+        code = [line for line in step.statement.strip().splitlines() if not line.lstrip().startswith("--")]
+        shown = code[0].strip() if code else step.statement.strip().splitlines()[0]
+        note = f" ({step.note})" if step.note else ""
+        lines.append(f"  {step.order}. [{step.transaction}] {one_line(shown)[:140]}{one_line(note)[:120]}")
     if len(plan) > STATEMENTS_SHOWN:
         lines.append(
             f"  … {len(plan) - STATEMENTS_SHOWN} more statements (the tool's dry run shows them all)"

@@ -54,7 +54,7 @@ def run_status(guard: Guard) -> StatusResult:
     if nxt is None:
         summary = f"run {state.run_id} is complete: all {len(TICKETS)} tickets COMPLETE."
     else:
-        block = f" (blocked by {nxt.blocked_by})" if nxt.blocked_by else ""
+        block = f" (blocked by {', '.join(b.code for b in nxt.blockers)})" if nxt.blockers else ""
         summary = (
             f"{'run ' + state.run_id if state.active and state.run_id else 'no run in progress'}: "
             f"{complete} of {len(TICKETS)} tickets COMPLETE; next: {nxt.tool} on {nxt.environment} "
