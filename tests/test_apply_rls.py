@@ -143,6 +143,8 @@ def test_apply_rls_enables_every_table_passes_the_matrix_unchanged_and_rolls_bac
         "ON menuca_v3.autologin_tokens (user_id)"
     ]
     assert all(s["transaction"] == "transaction" and s["lock_timeout"] == "2s" for s in steps[first_tx:])
+    notes = " ".join(s["note"] or "" for s in steps)
+    assert "NOWAIT" not in notes and "apply_rls:" not in notes  # no jargon an agent cannot act on
     lock = next(s["statement"] for s in steps if s["statement"].startswith("LOCK TABLE"))
     locked = re.findall(r"menuca_v3\.(\w+)", lock)
     assert locked == sorted(before["flags"]) and len(locked) == TABLES
