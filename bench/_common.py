@@ -35,6 +35,7 @@ class Pair:
                 run_dir=self.run_dir,
                 soak_hours=float(settings.get("soak_hours", 0)),  # type: ignore[arg-type]
                 require_approval=bool(settings.get("require_approval", False)),
+                allow_same_server=True,  # the pair lives on one embedded server
             )
         )
 

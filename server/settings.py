@@ -10,6 +10,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from psycopg.conninfo import conninfo_to_dict
 
@@ -98,7 +99,9 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every secret these settings hold, for scrubbing any text that leaves the process."""
-        found = [password_of(dsn) for dsn in (self.staging_dsn, self.production_dsn) if dsn]
+        found = [
+            p for dsn in (self.staging_dsn, self.production_dsn) if dsn for p in password_candidates(dsn)
+        ]
         if self.http_token:
             found.append(self.http_token)
         return [s for s in found if s]
@@ -116,6 +119,14 @@ class Settings:
             "key_file": str(self.journal_key_file),
             "http_token": "set" if self.http_token else None,
         }
+
+    def database_fingerprint(self) -> str:
+        """What the choice of databases depends on (the DSNs without their passwords, and
+        MENUCA_ALLOW_SAME_SERVER): a preflight that failed on the configuration stays the answer until
+        this changes, so the agent is told to wait for a human instead of calling preflight again."""
+        shown = [redact_dsn(dsn) if dsn else "" for dsn in (self.staging_dsn, self.production_dsn)]
+        text = "\n".join([*shown, str(self.allow_same_server)])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def parse_bool(name: str, raw: str) -> bool:
@@ -201,6 +212,67 @@ def password_of(dsn: str) -> str | None:
         return match.group("pw").strip("'") if match else None
 
 
+_SCHEME = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:/*)?", re.IGNORECASE)
+_KV_VALUE = re.compile(r"\bpassword\s*=\s*", re.IGNORECASE)
+_NEXT_KEYWORD = re.compile(r"\s+[a-z_]+\s*=")
+_MIN_FRAGMENT = 3
+_ANYWHERE = 8  # secrets this long are hidden wherever they occur; shorter ones where they stand alone
+
+
+def password_candidates(dsn: str) -> list[str]:
+    """Every text that is, or may be, the DSN's password, and its parts: a DSN libpq cannot parse (an
+    unencoded space, a missing quote) has no parsed password, and libpq quotes pieces of it in its
+    messages, so whatever could be the password is hidden, whole and in fragments. Longest first."""
+    found: set[str] = set()
+    parsed = password_of(dsn)
+    if parsed:
+        found.add(parsed)
+    rest = _SCHEME.sub("", dsn, count=1)
+    for userinfo in {rest.rsplit("@", 1)[0], rest.split("@", 1)[0]} if "@" in rest else set():
+        if ":" in userinfo:
+            secret = userinfo.split(":", 1)[1]
+            found |= {secret, unquote(secret)}
+    for match in _KV_VALUE.finditer(dsn):
+        value = dsn[match.end() :]
+        if value.startswith("'"):
+            closing = re.search(r"(?<!\\)'", value[1:])
+            found.add(value[1 : closing.start() + 1] if closing else value[1:])
+        else:
+            following = _NEXT_KEYWORD.search(value)
+            found.add(value[: following.start()] if following else value)
+            found.add(value.split()[0] if value.split() else value)
+    fragments = {part for secret in found for part in re.split(r"[\s'\"]+", secret)}
+    return sorted({s for s in found | fragments if len(s) >= _MIN_FRAGMENT}, key=len, reverse=True)
+
+
+# libpq's parse errors quote the DSN (password included): each is told by its own words, never quoted
+_PARSE_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("unexpected spaces", "it contains an unencoded space (in a URL write a space as %20)"),
+    (
+        'missing "="',
+        "a key=value word has no '=' (quote a value holding spaces: password='…'; a URL needs postgresql://)",
+    ),
+    ("unterminated quoted string", "a quoted value is not closed"),
+    ("invalid uri query parameter", "a URL query parameter is not a connection option"),
+    ("invalid connection option", "it names an unknown connection option"),
+    ("invalid percent-encoded token", "it holds an invalid %-escape"),
+    ('matching "]"', "an IPv6 host address lacks its closing ]"),
+    ("invalid port", "its port is not a number"),
+    ("invalid integer value", "a numeric option is not a number"),
+)
+
+
+def dsn_problem(dsn: str) -> str | None:
+    """Why libpq cannot parse the DSN, in words that quote none of it (None: it parses)."""
+    try:
+        conninfo_to_dict(dsn)
+    except Exception as exc:  # noqa: BLE001 - psycopg raises ProgrammingError quoting the raw DSN
+        text = str(exc).lower()
+        reason = next((why for words, why in _PARSE_PROBLEMS if words in text), "libpq cannot parse it")
+        return f"the DSN is not a valid connection string: {reason}"
+    return None
+
+
 def redact_dsn(dsn: str) -> str:
     """The DSN with its password replaced by ***; an unparsable DSN is shown only by its shape."""
     try:
@@ -222,8 +294,12 @@ def redact_dsn(dsn: str) -> str:
 
 def scrub(text: str, secrets: list[str]) -> str:
     """Remove every known secret and any inline DSN password from text."""
-    for secret in secrets:
-        if secret and len(secret) >= 3:
+    for secret in sorted(secrets, key=len, reverse=True):  # a whole password before its fragments
+        if not secret or len(secret) < _MIN_FRAGMENT:
+            continue
+        if len(secret) >= _ANYWHERE:
             text = text.replace(secret, "***")
+        else:  # a short fragment only where it stands alone, so "ace" does not eat "space"
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
     text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***{m.group('tail')}", text)
     return _KV_PASSWORD.sub(lambda m: f"{m.group('head')}***", text)

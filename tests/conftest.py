@@ -189,6 +189,7 @@ def runbook(make_db: Callable[..., str], tmp_path: Any) -> Callable[..., Runbook
             run_dir=tmp_path / "run",
             soak_hours=soak_hours,
             require_approval=require_approval,
+            allow_same_server=True,  # both databases are on the suite's one server
         )
         return Runbook(make_guard(settings), staging, production)
 

@@ -5,6 +5,9 @@ half-applied policy set, and a journal that verifies and records the interruptio
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,7 @@ from tests.crash import (
     wait_backends_gone,
 )
 from tools.lib import catalog
+from tools.lib.leftovers import scratch_prefix
 
 pytestmark = pytest.mark.anyio
 
@@ -167,12 +171,128 @@ async def test_a_server_killed_during_a_full_restore_changes_nothing_and_the_rer
     assert changed != backed_up
     args = {**STAGING, "scope": "full", "reason": "crash test"}
     killed = await _kill(rb, tmp_path, "rollback:during_restore", args)
-    assert not any(t["status"] == "IN_PROGRESS" for t in rb.guard.status().model_dump()["tickets"])
+    status = rb.guard.status().model_dump()
+    assert not any(t["status"] == "IN_PROGRESS" for t in status["tickets"])
+    _assert_rollback_interrupted(status)
+    assert _restore_scripts(rb) != []  # the killed restore's script (a copy of the data) is still there
     with rb.admin() as conn:
         assert catalog.row_counts(conn) == changed  # type: ignore[arg-type]  # the restore never committed
 
     rerun = await _rerun(rb, tmp_path, "rollback", args)
     assert rerun.status == "PASS", rerun.text
+    assert rerun.result is not None and "restore script" in rerun.result["summary"]
+    assert _restore_scripts(rb) == []
+    assert rb.guard.status().rollback is None
     with rb.admin() as conn:
         assert catalog.row_counts(conn) == backed_up  # type: ignore[arg-type]
     _assert_recovered(rb, killed, None)
+
+
+def _assert_rollback_interrupted(status: dict[str, Any]) -> None:
+    assert status["rollback"] == {
+        "environment": "staging",
+        "scope": "full",
+        "started_at": status["rollback"]["started_at"],
+        "interrupted": True,
+    }
+    assert status["tickets"][1]["interrupted"] is True  # the rollback is journaled under ticket 01
+    assert (status["next"]["tool"], status["next"]["environment"]) == ("rollback", "staging")
+    assert "interrupted" in status["summary"]
+
+
+def _restore_scripts(rb: Any) -> list[str]:
+    return sorted(p.name for p in (rb.guard.settings.run_dir / "backups").glob("*.restore.sql"))
+
+
+def _scratch_databases(rb: Any, run_id: str) -> list[str]:
+    with rb.admin() as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'menuca\\_verify\\_%' ORDER BY 1"
+        ).fetchall()
+    prefix = scratch_prefix(run_id, "staging")
+    return [r[0] for r in rows if r[0].startswith(prefix)]
+
+
+def _dumps(rb: Any) -> list[str]:
+    return sorted(str(p) for p in (rb.guard.settings.run_dir / "backups").glob("*.dump"))
+
+
+async def test_a_server_killed_during_the_scratch_restore_leaves_a_copy_that_the_rerun_removes_and_names(
+    runbook: Callable[..., Any], tmp_path: Path
+) -> None:
+    rb = runbook()
+    _complete(rb, ("preflight", None))
+    killed = await _kill(rb, tmp_path, "backup:during_scratch_restore", STAGING)
+    _assert_interrupted(rb, "01")
+    (scratch,) = _scratch_databases(rb, killed.run_id)  # a full copy of the data, left by the kill
+    (unverified,) = _dumps(rb)
+
+    rerun = await _rerun(rb, tmp_path, "backup", STAGING)
+    assert rerun.status == "PASS", rerun.text
+    assert rerun.result is not None
+    assert _scratch_databases(rb, killed.run_id) == []
+    assert _dumps(rb) == [rerun.result["path"]] and unverified != rerun.result["path"]
+    assert f"scratch database {scratch}" in rerun.result["summary"]
+    assert f"unverified dump {Path(unverified).name}" in rerun.result["summary"]
+    names = {c["name"] for c in rerun.result["checks"]}
+    assert "no leftover of an earlier attempt (scratch database, unverified dump)" in names
+    _assert_recovered(rb, killed, "01")
+
+
+def _abandon(rb: Any, reason: str) -> subprocess.CompletedProcess[str]:
+    settings = rb.guard.settings
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "abandon",
+            "--reason",
+            reason,
+            "--run-dir",
+            str(settings.run_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "MENUCA_STAGING_DSN": settings.staging_dsn,
+            "MENUCA_PRODUCTION_DSN": settings.production_dsn,
+        },
+    )
+
+
+async def test_abandoning_a_run_killed_in_its_scratch_restore_removes_the_copy_and_the_unverified_dump(
+    runbook: Callable[..., Any], tmp_path: Path
+) -> None:
+    rb = runbook()
+    _complete(rb, ("preflight", None))
+    killed = await _kill(rb, tmp_path, "backup:during_scratch_restore", STAGING)
+    (scratch,) = _scratch_databases(rb, killed.run_id)
+    (unverified,) = _dumps(rb)
+    done = _abandon(rb, "the window closed")
+    assert done.returncode == 0, done.stderr
+    assert f"removed scratch database {scratch}" in done.stdout
+    assert f"removed unverified dump {Path(unverified).name}" in done.stdout
+    assert _scratch_databases(rb, killed.run_id) == [] and _dumps(rb) == []
+    abandoned = [e for e in journal_events(rb.guard.settings.run_dir) if e["event"] == "abandoned"]
+    assert f"scratch database {scratch}" in abandoned[-1]["details"]["removed"]
+    assert Journal(rb.guard.settings.run_dir).verify().ok
+
+
+async def test_abandoning_a_run_whose_full_restore_was_killed_removes_its_restore_script(
+    runbook: Callable[..., Any], tmp_path: Path
+) -> None:
+    rb = runbook()
+    _complete(rb, ("preflight", None), ("backup", "staging"))
+    args = {**STAGING, "scope": "full", "reason": "crash test"}
+    await _kill(rb, tmp_path, "rollback:during_restore", args)
+    _assert_rollback_interrupted(rb.guard.status().model_dump())
+    (script,) = _restore_scripts(rb)
+    done = _abandon(rb, "giving up")
+    assert done.returncode == 0, done.stderr
+    assert f"removed restore script {script}" in done.stdout
+    assert _restore_scripts(rb) == []
+    assert len(_dumps(rb)) == 1  # the verified backup stays
+    assert rb.guard.status().rollback is None

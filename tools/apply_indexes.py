@@ -4,6 +4,7 @@ undo, rollback scope "indexes"."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, cast
 
@@ -22,7 +23,7 @@ from tools.lib.targets import (
     target_names,
     targets,
 )
-from tools.records import ApplyIndexesRecord, ApplyRlsRecord, Baseline, QueryFamily
+from tools.records import ApplyIndexesRecord, ApplyRlsRecord, Baseline, BuiltIndex, IndexDetail, QueryFamily
 from tools.results import (
     ApplyIndexesArgs,
     ApplyIndexesFields,
@@ -43,6 +44,7 @@ SQL_FILES = (
     "apply_indexes/drop_index.sql",
     "apply_indexes/analyze.sql",
     "validate/advisor/created.sql",
+    "apply_indexes/build_progress.sql",
 )
 # Transactions older than this are reported before each build and waited for (a concurrent build
 # waits for every transaction that could see the table); after MAX_WAIT_S the step fails clearly.
@@ -50,6 +52,7 @@ LONG_TRANSACTION_S = 60.0
 MAX_WAIT_S = 120.0
 VALIDITY_RETRIES = 5
 CLEANUP_LOCK_TIMEOUT = "15s"
+PROGRESS_POLL_S = 0.5  # how often a running build's pg_stat_progress_create_index row is read
 
 
 def _drop(conn: db.Conn, name: str) -> None:
@@ -87,7 +90,9 @@ def _wait_for_old_transactions(ctx: StepContext, conn: db.Conn) -> list[str]:
         )
         if not rows or time.monotonic() > deadline:
             return [r["who"] for r in rows]
-        ctx.progress(0, None, f"waiting for {len(rows)} old transaction(s) to end: {rows[0]['who']}")
+        ctx.progress(
+            0, None, f"waiting for {len(rows)} old transaction(s) of this database to end: {rows[0]['who']}"
+        )
         ctx.checkpoint()
         time.sleep(1)
 
@@ -103,8 +108,9 @@ def apply_indexes(ctx: StepContext, args: ApplyIndexesArgs) -> StepOutcome[Apply
         return _dry_run(conn, decisions, session_settings)
 
     restaurants = list(baseline.restaurants or measure.pick_restaurants(conn))
+    combo_restaurants = list(baseline.combo_restaurants or measure.pick_combo_restaurants(conn))
     ctx.progress(0, len(builds) + 2, "timing the menu queries before")
-    before = measure.measure_family(conn, restaurants)
+    before = measure.measure_family(conn, restaurants, combo_restaurants=combo_restaurants)
 
     build_conn = ctx.connect(env, autocommit=True)
     for statement in session_settings:
@@ -115,12 +121,14 @@ def apply_indexes(ctx: StepContext, args: ApplyIndexesArgs) -> StepOutcome[Apply
         blockers = _wait_for_old_transactions(ctx, conn)
         if blockers:
             decision.fail(
-                f"not built: transactions older than {LONG_TRANSACTION_S:.0f} s still open after "
-                f"{MAX_WAIT_S:.0f} s ({'; '.join(blockers)}); end them or wait, then call apply_indexes again"
+                f"not built: transactions of this database older than {LONG_TRANSACTION_S:.0f} s still open "
+                f"after waiting {MAX_WAIT_S:.0f} s ({'; '.join(blockers)}); a concurrent build waits for "
+                "each of them: let them finish or end them (pg_terminate_backend, or COMMIT/ROLLBACK PREPARED), "
+                "then call apply_indexes again"
             )
             waited_for = blockers
             break
-        decision.build_ms = _build(ctx, conn, build_conn, decision)
+        decision.build_ms = _build(ctx, conn, build_conn, decision, (number - 1, len(builds) + 2))
         ctx.progress(number, len(builds) + 2, f"{decision.target.name}: {decision.action}")
         if number == 1:
             ctx.pause("apply_indexes:after_first_build")
@@ -129,21 +137,23 @@ def apply_indexes(ctx: StepContext, args: ApplyIndexesArgs) -> StepOutcome[Apply
         ctx.checkpoint()
         db.query_all(conn, analyze_statement(table))
     ctx.progress(len(builds) + 1, len(builds) + 2, "timing the menu queries after")
-    after = measure.measure_not_slower(conn, restaurants, before)
-    return _outcome(conn, decisions, before, after, restaurants, waited_for)
+    after = measure.measure_not_slower(conn, restaurants, before, combo_restaurants=combo_restaurants)
+    return _outcome(conn, decisions, before, after, (restaurants, combo_restaurants), waited_for)
 
 
 def _built_tables(decisions: list[IndexDecision]) -> list[str]:
     return sorted({d.target.table for d in decisions if d.action in ("created", "rebuilt")})
 
 
-def _build(ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: IndexDecision) -> int:
+def _build(
+    ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: IndexDecision, position: tuple[int, int]
+) -> int:
     target = decision.target
     begun = time.monotonic()
     try:
         if decision.action == "rebuilt":
             _drop(build_conn, target.name)
-        db.query_all(build_conn, cast(Any, target.statement))
+        _build_reporting_progress(ctx, conn, build_conn, target.name, cast(Any, target.statement), position)
     except psycopg.Error as exc:  # lock timeout, cancellation, a uniqueness or disk problem: clean up below
         decision.fail(f"build stopped: {exc.diag.message_primary or type(exc).__name__}")
     valid = None
@@ -164,17 +174,96 @@ def _build(ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: Index
     return int((time.monotonic() - begun) * 1000)
 
 
-def _timings(
-    conn: db.Conn, before: QueryFamily, after: QueryFamily, restaurants: list[int]
-) -> list[QueryTiming]:
+Pinned = tuple[list[int], list[int]]  # the menu queries' restaurants, the combo query's
+
+
+def _build_reporting_progress(
+    ctx: StepContext, conn: db.Conn, build_conn: db.Conn, name: str, statement: Any, position: tuple[int, int]
+) -> None:
+    """Run one build on `build_conn` (in a thread) while this thread reads its progress from
+    pg_stat_progress_create_index on `conn` and reports it: the phase, the transactions the build waits
+    for (a concurrent build waits for older transactions, up to the build session's lock_timeout) and
+    the blocks or tuples done. The build's own error is raised here."""
+    failure: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            db.query_all(build_conn, statement)
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread, which raises it
+            failure.append(exc)
+
+    worker = threading.Thread(target=build, name=f"build {name}", daemon=True)
+    pid = build_conn.info.backend_pid
+    done, total = position
+    worker.start()
+    while True:
+        worker.join(PROGRESS_POLL_S)
+        if not worker.is_alive():
+            break
+        row = db.query_one(conn, db.sql_file("apply_indexes/build_progress.sql"), {"pid": pid})
+        if row is not None:
+            fraction, message = build_progress(row)
+            ctx.progress(done + fraction, total, f"{name}: {message}")
+    if failure:
+        raise failure[0]
+
+
+def build_progress(row: dict[str, Any]) -> tuple[float, str]:
+    """A pg_stat_progress_create_index row as (fraction of this build done, a message)."""
+    phase = str(row["phase"])
+    if row["lockers_total"] and row["lockers_done"] < row["lockers_total"]:
+        waiting = row["lockers_total"] - row["lockers_done"]
+        who = f" (pid {row['current_locker_pid']})" if row["current_locker_pid"] else ""
+        return 0.0, f"{phase}: {waiting} transaction(s) to end first{who}"
+    if row["blocks_total"]:
+        share = min(row["blocks_done"] / row["blocks_total"], 1.0)
+        return share, f"{phase}: {row['blocks_done']:,} of {row['blocks_total']:,} blocks"
+    if row["tuples_total"]:
+        share = min(row["tuples_done"] / row["tuples_total"], 1.0)
+        return share, f"{phase}: {row['tuples_done']:,} of {row['tuples_total']:,} tuples"
+    return 0.0, phase
+
+
+def _timings(conn: db.Conn, before: QueryFamily, after: QueryFamily, pinned: Pinned) -> list[QueryTiming]:
     timings = []
     for name in measure.QUERIES:
         b, a = before[name]["median_ms"], after[name]["median_ms"]
-        uses = measure.uses_index(conn, name, restaurants[0]) if restaurants else None
+        on = measure.restaurants_for(name, *pinned)
+        used = measure.plan_indexes(conn, name, on[0]) if on else []
         timings.append(
-            QueryTiming(name=name, before_ms=b, after_ms=a, speedup=measure.speedup(b, a), uses_index=uses)
+            QueryTiming(
+                name=name,
+                before_ms=b,
+                after_ms=a,
+                speedup=measure.speedup(b, a),
+                uses_index=bool(used) if on else None,
+                indexes_used=used,
+                restaurants=on,
+            )
         )
     return timings
+
+
+def slower_queries(timings: list[QueryTiming]) -> list[Check]:
+    """A passed check per query of the family that got slower after the indexes (speedup below 1),
+    carrying a warning with the indexes its new plan reads; the menu query's gate is a check of its
+    own, so these say what the gate does not."""
+    found = []
+    for t in timings:
+        if t.before_ms is None or t.after_ms is None:
+            continue
+        warning = measure.slower_warning(t.name, t.before_ms, t.after_ms, t.indexes_used, "after the indexes")
+        if warning is not None:
+            found.append(
+                Check(
+                    name=f"{t.name} query after the indexes (reported, not gated)",
+                    expected="speedup >= 1",
+                    actual=t.speedup,
+                    passed=True,
+                    warning=warning,
+                )
+            )
+    return found
 
 
 def _outcome(
@@ -182,7 +271,7 @@ def _outcome(
     decisions: list[IndexDecision],
     before: QueryFamily,
     after: QueryFamily,
-    restaurants: list[int],
+    pinned: Pinned,
     waited_for: list[str],
 ) -> StepOutcome[ApplyIndexesFields]:
     existing = catalog.indexes(conn)
@@ -196,16 +285,18 @@ def _outcome(
                 table=d.target.table,
                 action=d.action,
                 equivalent_to=d.equivalent_to,
-                valid=bool(covering and covering["valid"]),
+                # a conflict's index is valid, but it is not the target: the target is not covered
+                valid=bool(covering and covering["valid"]) and d.action != "conflict",
                 build_ms=d.build_ms,
             )
         )
     counts = _counts(outcomes)
-    covered = sum(1 for o in outcomes if o.valid and o.action != "failed")
+    covered = sum(1 for o in outcomes if o.valid and o.action not in ("failed", "conflict"))
     invalid = catalog.invalid_indexes(conn)
+    conflicts = [d for d in decisions if d.action == "conflict"]
     slower = measure.slower_restaurants(before["menu"], after["menu"])
     menu_b, menu_a = before["menu"]["median_ms"], after["menu"]["median_ms"]
-    problems = [f"{d.target.name}: {d.problem}" for d in decisions if d.problem]
+    problems = [f"{d.target.name}: {d.problem}" for d in decisions if d.problem and d.action != "conflict"]
     checks: list[Check] = [
         check("targets valid or equivalently covered", TARGET_COUNT, covered),
         check("no INVALID index", [], invalid),
@@ -216,20 +307,29 @@ def _outcome(
             slower,
         ),
     ]
+    if conflicts:
+        checks.append(
+            check(
+                "no other index holds a target's name (conflict: kept, never dropped)",
+                [],
+                [f"{d.target.name}: {by_name[d.target.name]['definition']}" for d in conflicts],
+            )
+        )
     if problems:
         checks.append(check("every target handled", [], problems))
     if waited_for:
         checks.append(check("no transaction blocking the builds", [], waited_for))
+    timings = _timings(conn, before, after, pinned)
+    checks += slower_queries(timings)
     ok = all(c.passed for c in checks)
-    built = [d.target.name for d in decisions if d.action in ("created", "rebuilt")]
+    built = _built_indexes(decisions, by_name)
     summary = (
         f"{counts.get('created', 0)} created, {counts.get('present', 0)} present, "
         f"{counts.get('equivalent', 0)} equivalent, {counts.get('rebuilt', 0)} rebuilt; 0 INVALID. "
         f"Menu query {menu_b} → {menu_a} ms (speedup {measure.speedup(menu_b, menu_a)}x)."
+        + "".join(f" Warning: {c.warning}" for c in checks if c.warning)
         if ok
-        else "apply_indexes did not finish cleanly: "
-        + "; ".join(c.name for c in checks if not c.passed)
-        + ". Nothing is left INVALID; fix the cause and call apply_indexes again, or rollback scope=indexes."
+        else _failed_summary(checks, decisions, invalid, built)
     )
     return StepOutcome(
         checks=checks,
@@ -240,13 +340,14 @@ def _outcome(
             menu_query_ms_before=menu_b,
             menu_query_ms_after=menu_a,
             speedup=measure.speedup(menu_b, menu_a),
-            queries=_timings(conn, before, after, restaurants),
+            queries=timings,
             long_transactions=waited_for,
         ),
         record=ApplyIndexesRecord(
-            built=built,
+            built=[d.target.name for d in decisions if d.action in ("created", "rebuilt")],
+            built_indexes=built,
             equivalent={d.target.name: d.equivalent_to for d in decisions if d.equivalent_to},
-            advisor_created=advisor.created_objects(conn, indexes=built),
+            advisor_created=advisor.created_objects(conn, indexes=[b.name for b in built]),
         ),
         actions=[
             f"{o.name} on {o.table}: {o.action}"
@@ -257,6 +358,52 @@ def _outcome(
         ]
         + [f"ANALYZE on {len(_built_tables(decisions))} tables"],
     )
+
+
+def _built_indexes(decisions: list[IndexDecision], by_name: dict[str, IndexDetail]) -> list[BuiltIndex]:
+    """This run's indexes by oid and definition: those it built or rebuilt now, those an earlier attempt
+    of the run built (valid, the target's definition, absent from the baseline), and the INVALID
+    leftovers of its own failed builds, so that a rollback drops exactly these and nothing else."""
+    found = []
+    for d in decisions:
+        index = by_name.get(d.target.name)
+        ours = d.action in ("created", "rebuilt") or (d.build and index is not None and not index["valid"])
+        if ours and index is not None and "oid" in index:
+            found.append(
+                BuiltIndex(
+                    name=d.target.name, oid=index["oid"], definition=index["definition"], valid=index["valid"]
+                )
+            )
+    return found
+
+
+def _failed_summary(
+    checks: list[Check], decisions: list[IndexDecision], invalid: list[str], built: list[BuiltIndex]
+) -> str:
+    """What went wrong, exactly what is left behind, and what to do."""
+    failed = "; ".join(c.name for c in checks if not c.passed)
+    left: list[str] = []
+    if invalid:
+        left.append(
+            f"{len(invalid)} INVALID index(es) left: {', '.join(invalid)} (the next apply_indexes rebuilds this "
+            "run's, rollback scope=indexes drops them)"
+        )
+    else:
+        left.append("no INVALID index is left")
+    valid_built = [b.name for b in built if b.valid]
+    if valid_built:
+        left.append(f"{len(valid_built)} index(es) this run built stay, valid")
+    conflicts = [d.target.name for d in decisions if d.action == "conflict"]
+    if conflicts:
+        left.append(
+            f"{len(conflicts)} index(es) of another definition under a target's name kept: {', '.join(conflicts)}"
+        )
+    problems = [d.problem for d in decisions if d.problem]
+    todo = (
+        problems[0] if problems else "fix the cause and call apply_indexes again, or rollback scope=indexes"
+    )
+    more = f" ({len(problems) - 1} more problem(s) in the checks)" if len(problems) > 1 else ""
+    return f"apply_indexes did not finish cleanly: {failed}. Left behind: {'; '.join(left)}. To do: {todo}{more}."
 
 
 def _counts(outcomes: list[IndexOutcome]) -> dict[str, int]:
@@ -305,7 +452,7 @@ def _dry_run(
             table=d.target.table,
             action="planned" if d.build else d.action,
             equivalent_to=d.equivalent_to,
-            valid=not d.build and d.action != "failed",
+            valid=not d.build and d.action not in ("failed", "conflict"),
         )
         for d in decisions
     ]
@@ -319,29 +466,45 @@ def _dry_run(
 
 
 def rollback_indexes(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFields]:
-    """rollback scope=indexes: drop exactly the target indexes this run built (concurrently), never one
-    that was in the preflight baseline, and prove the index list equals the baseline again."""
+    """rollback scope=indexes: drop (concurrently) exactly the indexes this run built or rebuilt, each
+    identified by the oid and definition apply_indexes recorded; an index under a target's name that is
+    not one of them (a DBA's hotfix created after preflight, say) is kept and reported. The proof is the
+    pre-run index list plus each kept index, named."""
     env = args.environment
     baseline: Baseline = ctx.baseline(env)
     base = {i["name"]: i for i in baseline.indexes}
     conn = ctx.connect(env, autocommit=True)
     names = target_names()
     current = {i["name"]: i for i in catalog.indexes(conn)}
-    rebuilt_here = {
-        name
+    recorded = {
+        (built.name, built.oid, built.definition)
         for record in ctx.records(ApplyIndexesRecord, ticket_of("apply_indexes", env).id)
-        for name in record.built
+        for built in record.built_indexes
     }
-    to_drop = sorted(
-        name
-        for name in current
-        if name in names and (name not in base or (name in rebuilt_here and not base[name]["valid"]))
-    )
+
+    def ours(index: IndexDetail) -> bool:
+        return (index["name"], index.get("oid"), index["definition"]) in recorded
+
+    to_drop = sorted(name for name, index in current.items() if ours(index))
+    kept = {
+        name: index["definition"]
+        for name, index in sorted(current.items())
+        if name in names
+        and not ours(index)
+        and (base[name]["definition"] if name in base else None) != index["definition"]
+    }
+    kept_lines = [
+        f"kept {name}: not an index this run built ({definition}); a DBA decides what becomes of it"
+        for name, definition in kept.items()
+    ]
     if ctx.dry_run:
         return StepOutcome(
             checks=[check("indexes this run built found", ">= 0", len(to_drop), passed=True)],
-            summary=f"Dry run: would drop {len(to_drop)} index(es) concurrently: {', '.join(to_drop) or 'none'}.",
-            fields=RollbackFields(scope=args.scope),
+            summary=f"Dry run: would drop {len(to_drop)} index(es) this run built, concurrently: "
+            f"{', '.join(to_drop) or 'none'}"
+            + (f"; would keep {len(kept)} it did not build: {', '.join(kept)}" if kept else "")
+            + ".",
+            fields=RollbackFields(scope=args.scope, restored=kept_lines),
             plan=[
                 PlannedStatement(
                     order=i, statement=db.render(conn, drop_statement(name)), transaction="autocommit"
@@ -360,26 +523,39 @@ def rollback_indexes(ctx: StepContext, args: RollbackArgs) -> StepOutcome[Rollba
         for name in record.indexes_built
     }
     after = {i["name"]: i["definition"] for i in catalog.indexes(conn) if i["name"] not in rls_built}
-    expected = {name: i["definition"] for name, i in base.items() if i["valid"]}
+    expected = {name: i["definition"] for name, i in base.items() if i["valid"]} | kept
     missing = sorted(set(expected) - set(after))
     extra = sorted(set(after) - set(expected))
     changed = sorted(n for n in set(after) & set(expected) if after[n] != expected[n])
     checks = [
         check(
-            "index list equals the preflight baseline",
+            "index list equals the preflight baseline plus the kept indexes",
             {"missing": [], "extra": [], "changed": []},
             {"missing": missing, "extra": extra, "changed": changed},
         ),
         check("no INVALID index", [], catalog.invalid_indexes(conn)),
     ]
+    if kept:
+        checks.append(
+            check(
+                "indexes under a target's name this run did not build are kept (reported, never dropped)",
+                sorted(kept),
+                sorted(name for name in kept if name in after),
+            )
+        )
+    proven = all(c.passed for c in checks)
+    kept_text = f" Kept {len(kept)} index(es) this run did not build: {', '.join(kept)}." if kept else ""
     return StepOutcome(
         checks=checks,
         summary=f"Dropped {len(to_drop)} index(es) this run built; the index list "
         + (
-            "equals the preflight baseline."
-            if all(c.passed for c in checks)
-            else "still differs from the baseline."
+            "equals the preflight baseline" + (" plus the kept indexes." if kept else ".")
+            if proven
+            else "still differs from the baseline (see checks)."
+        )
+        + kept_text,
+        fields=RollbackFields(
+            scope=args.scope, restored=[f"dropped {name}" for name in to_drop] + kept_lines
         ),
-        fields=RollbackFields(scope=args.scope, restored=[f"dropped {name}" for name in to_drop]),
-        actions=[db.render(conn, drop_statement(name)) for name in to_drop],
+        actions=[db.render(conn, drop_statement(name)) for name in to_drop] + kept_lines,
     )

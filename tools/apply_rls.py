@@ -9,6 +9,7 @@ import psycopg
 from server import db
 from server.runbook import Env, ticket_of
 from tools.lib import advisor, catalog, rls_matrix, rls_policies
+from tools.lib.causes import Cause, cause_of
 from tools.lib.rls_policies import (
     BackingIndex,
     PolicySpec,
@@ -165,15 +166,19 @@ def apply_rls(ctx: StepContext, args: ApplyRlsArgs) -> StepOutcome[ApplyRlsField
     actions: list[str] = []
 
     ctx.progress(0, 4, f"building {len(missing)} backing index(es)")
-    built, index_checks = _build_indexes(ctx, watch, missing, invalid_own)
+    built, index_checks, build_causes = _build_indexes(ctx, watch, missing, invalid_own)
     record.indexes_built = fields.indexes_built = built
     checks += index_checks
     actions += [f"built index {name} concurrently" for name in built]
     if not all(c.passed for c in index_checks):
+        why = (
+            build_causes[0].sentence("call apply_rls again")
+            if build_causes
+            else "see checks; call apply_rls again once it is fixed"
+        )
         return StepOutcome(
             checks=checks,
-            summary="A backing index could not be built (see checks); no policy was applied. Wait for or end "
-            "long transactions, then call apply_rls again.",
+            summary=f"A backing index could not be built, so no policy was applied: {why}.",
             fields=fields,
             record=record,
             actions=actions,
@@ -203,10 +208,14 @@ def apply_rls(ctx: StepContext, args: ApplyRlsArgs) -> StepOutcome[ApplyRlsField
     if not tx.committed:
         fields.tables_enabled = _enabled(watch)
         blocked = f" Blocking sessions: {'; '.join(tx.blockers[-3:])}." if tx.blockers else ""
+        why = (
+            tx.cause.sentence("call apply_rls again")
+            if tx.cause is not None
+            else f"{tx.error}; resolve it, then call apply_rls again"
+        )
         return StepOutcome(
             checks=checks,
-            summary=f"The policy transaction was rolled back ({tx.error}); no table's RLS changed.{blocked} "
-            "Resolve the cause, then call apply_rls again.",
+            summary=f"The policy transaction was rolled back, so no table's RLS changed: {why}.{blocked}",
             fields=fields,
             record=record,
             actions=actions,
@@ -219,7 +228,7 @@ def apply_rls(ctx: StepContext, args: ApplyRlsArgs) -> StepOutcome[ApplyRlsField
     )
 
     ctx.progress(2, 4, f"running {len(rls_matrix.load_tests())} RLS tests as anon and authenticated")
-    matrix_checks, report = _run_matrix(ctx, env)
+    matrix_checks, report, matrix_cause = _run_matrix(ctx, env)
     checks += matrix_checks
     if report is not None:
         fields.tests = list(report.tests)
@@ -256,10 +265,16 @@ def apply_rls(ctx: StepContext, args: ApplyRlsArgs) -> StepOutcome[ApplyRlsField
         if fields.snapshot_restored
         else "; restoring the snapshot ALSO FAILED (see checks)"
     )
+    # the advice follows the cause: a test that could not run (a timeout, a lock, a lost connection) says
+    # nothing about the policies
+    advice = (
+        f" The tests did not fail on the policies: {matrix_cause.sentence('call apply_rls again')}."
+        if matrix_cause is not None and matrix_cause.environmental
+        else " Fix the policies in sql/apply_rls, then call apply_rls again."
+    )
     return StepOutcome(
         checks=checks,
-        summary=f"RLS verification failed after commit{restored_text}.{named} Fix the policies in sql/apply_rls, "
-        "then call apply_rls again.",
+        summary=f"RLS verification failed after commit{restored_text}.{named}{advice}",
         fields=fields,
         record=record,
         actions=actions,
@@ -319,11 +334,12 @@ def _verify_applied(
 
 def _build_indexes(
     ctx: StepContext, conn: db.Conn, missing: list[BackingIndex], invalid_own: list[str]
-) -> tuple[list[str], list[Check]]:
+) -> tuple[list[str], list[Check], list[Cause]]:
     """Each missing backing index: one CREATE INDEX CONCURRENTLY on the autocommit connection, checked
     valid after (an INVALID leftover of ours is dropped concurrently first)."""
     built: list[str] = []
     failed: list[str] = []
+    causes: list[Cause] = []
     if missing or invalid_own:
         db.query_all(conn, db.sql_file("apply_rls/build_profile.sql"), {"lock_timeout": BUILD_LOCK_TIMEOUT})
     try:
@@ -336,6 +352,7 @@ def _build_indexes(
                 conn.execute(trusted_sql(index.statement))
             except psycopg.Error as exc:
                 failed.append(f"{index.name}: {exc.sqlstate} {exc.diag.message_primary}")
+                causes.append(cause_of(exc))
                 continue
             built.append(index.name)
     finally:
@@ -343,32 +360,59 @@ def _build_indexes(
     rows = db.query_all(conn, db.sql_file("apply_rls/index_columns.sql"))
     invalid = sorted(r["name"] for r in rows if r["name"] in built and not r["valid"])
     still, _ = missing_indexes(conn, load_design())
-    return built, [
-        check("backing index builds succeeded", [], failed + invalid),
-        check("every policy column is backed by a valid index", [], [f"{i.table}.{i.column}" for i in still]),
-    ]
+    return (
+        built,
+        [
+            check("backing index builds succeeded", [], failed + invalid),
+            check(
+                "every policy column is backed by a valid index", [], [f"{i.table}.{i.column}" for i in still]
+            ),
+        ],
+        causes,
+    )
 
 
-def _run_matrix(ctx: StepContext, env: Env) -> tuple[list[Check], rls_matrix.MatrixReport | None]:
+def _run_matrix(
+    ctx: StepContext, env: Env
+) -> tuple[list[Check], rls_matrix.MatrixReport | None, Cause | None]:
+    """The matrix's checks, its report, and what stopped it or its failing tests when that was not
+    the policies (None: nothing did, or the policies did)."""
     conn = ctx.connect(env)
     try:
         report = rls_matrix.run_matrix_report(conn)
-    except (rls_matrix.MatrixError, psycopg.Error) as exc:
-        return [check("RLS test matrix ran", "ran", str(exc).strip().splitlines()[0], passed=False)], None
+    except psycopg.Error as exc:
+        cause = cause_of(exc)
+        return (
+            [check("RLS test matrix ran", "ran", f"{cause.kind}: {cause.detail}", passed=False)],
+            None,
+            cause,
+        )
+    except rls_matrix.MatrixError as exc:
+        return (
+            [check("RLS test matrix ran", "ran", str(exc).strip().splitlines()[0], passed=False)],
+            None,
+            None,
+        )
     failed = [t.name for t in report.failed]
     total = len(report.tests)
-    return [
-        check(
-            "RLS tests pass as anon and authenticated (100 % needed)",
-            f"{total} of {total}",
-            f"{report.passed} of {total}" + (f"; failing: {'; '.join(failed[:10])}" if failed else ""),
-            passed=total > 0 and not failed,
-        ),
-        check(
-            "every row unchanged after the tests (md5 of every menuca_v3 table)", [], report.changed_tables
-        ),
-        check("no sequence advanced by the tests", [], report.advanced_sequences),
-    ], report
+    return (
+        [
+            check(
+                "RLS tests pass as anon and authenticated (100 % needed)",
+                f"{total} of {total}",
+                f"{report.passed} of {total}" + (f"; failing: {'; '.join(failed[:10])}" if failed else ""),
+                passed=total > 0 and not failed,
+            ),
+            check(
+                "every row unchanged after the tests (md5 of every menuca_v3 table)",
+                [],
+                report.changed_tables,
+            ),
+            check("no sequence advanced by the tests", [], report.advanced_sequences),
+        ],
+        report,
+        (report.environment_causes[0] if report.environment_causes else None),
+    )
 
 
 def _plan_statements(
@@ -404,16 +448,17 @@ def _plan_statements(
             {"lock_timeout": lock_timeout(), "statement_timeout": STATEMENT_TIMEOUT},
         ),
         "transaction",
-        f"BEGIN; then this, for the transaction only. A lock timeout rolls back and retries, {LOCK_ATTEMPTS} "
-        "attempts at most",
+        f"BEGIN; then these limits, for this transaction only: a lock wait longer than {lock_timeout()} rolls "
+        f"everything back and the transaction starts again ({LOCK_ATTEMPTS} attempts at most)",
     )
     lock = lock_statement(conn, state.tables)
     if lock:
         add(
             lock,
             "transaction",
-            f"every table, up front, in a fixed order; NOWAIT, tried again (in a new transaction) for up to "
-            f"{lock_timeout()} per attempt so that readers never queue behind it",
+            f"locks every table at once, in a fixed order, without queueing (the application's reads never wait "
+            f"behind it); if another session holds a table, it keeps trying for {lock_timeout()}, then rolls back "
+            f"and starts again, {LOCK_ATTEMPTS} times at most before failing with the sessions that held them",
         )
     leftovers = state.own_policies()
     if leftovers:
@@ -433,7 +478,7 @@ def _plan_statements(
         "transaction",
         "a difference rolls everything back",
     )
-    add("COMMIT", "transaction", f"the pause point {PAUSE_POINT} is just before")
+    add("COMMIT", "transaction", "RLS and its policies take effect together, for every table")
     add(
         f"-- {len(rls_matrix.load_tests())} RLS tests ({rls_matrix.MATRIX_FILE}) as anon and authenticated, "
         "each in a savepoint of one transaction that is rolled back; checksums and sequences compared",

@@ -3,7 +3,6 @@ snapshot, read back in full and (where the role may create databases) restored i
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import secrets
@@ -11,19 +10,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from server import db
+from server.errors import NotConfigured
 from server.pgbin import find_client
 from server.proc import run_child
 from server.runbook import BACKUP_TICKET, Env
-from tools.lib import catalog
+from tools.lib import catalog, restore
+from tools.lib.causes import Cause, cause_of, cause_of_text
+from tools.lib.leftovers import Cleanup, create_scratch, drop_scratch, remove_leftovers, scratch_name
 from tools.records import BackupRecord, CatalogSnapshot
 from tools.results import BackupArgs, BackupFields, Check, PlannedStatement, TransactionMode
 from tools.step import StepContext, StepInterrupted, StepOutcome, check
 
-SQL_FILES = ("common/row_counts.sql", "common/indexes.sql", "backup/scratch_standins.sql")
+SQL_FILES = (
+    "common/row_counts.sql",
+    "common/tables.sql",
+    "common/indexes.sql",
+    "backup/scratch_standins.sql",
+    "backup/scratch_databases.sql",
+    "backup/create_scratch.sql",
+    "backup/drop_scratch.sql",
+)
 SCHEMAS = ("menuca_v3", "staging")
 LOCK_WAIT = "30s"
 
@@ -48,8 +57,11 @@ def backup(ctx: StepContext, args: BackupArgs) -> StepOutcome[BackupFields]:
     backup_id = f"{env}-{ctx.run_id}-{stamp}-{secrets.token_hex(2)}"
     path = ctx.backups_dir() / f"{backup_id}.dump"
 
-    if not ctx.dry_run:
-        _remove_unverified(ctx, env)
+    earlier = Cleanup()
+    if not ctx.dry_run:  # what a killed or failed earlier attempt of this ticket left goes first
+        earlier = remove_leftovers(
+            ctx.connect(env, autocommit=True), ctx.backups_dir(), ctx.run_id, env, verified_paths(ctx)
+        )
     snap_conn = ctx.connect(env)
     major = _server_major(snap_conn)
     snap_conn.rollback()
@@ -103,20 +115,78 @@ def backup(ctx: StepContext, args: BackupArgs) -> StepOutcome[BackupFields]:
         snap_conn.rollback()
     if result.returncode != 0:
         path.unlink(missing_ok=True)
-        return StepOutcome(
-            checks=[
-                check("pg_dump exit code", 0, result.returncode),
-                check("pg_dump error", "", _errors(result.stderr), passed=False),
-            ],
-            summary=f"pg_dump failed: {_errors(result.stderr)[:200]}. Fix the cause and call backup again.",
-            fields=BackupFields(backup_id=backup_id, path=str(path)),
+        cause = cause_of_text(result.stderr)
+        return _with_cleanup(
+            StepOutcome(
+                checks=[
+                    check("pg_dump exit code", 0, result.returncode),
+                    check("pg_dump error", "", _errors(result.stderr), passed=False),
+                ],
+                summary=f"pg_dump failed and its partial archive was removed: {cause.sentence('call backup again')}.",
+                fields=BackupFields(backup_id=backup_id, path=str(path)),
+            ),
+            earlier,
         )
     os.chmod(path, 0o600)
     try:
-        return _verify(ctx, env, path, pg_restore, child_env, conninfo, counts, backup_id, snapshot)
+        outcome = _verify(ctx, env, path, pg_restore, child_env, conninfo, counts, backup_id, snapshot)
+    except psycopg.Error as exc:  # the database failed under the verification: a FAIL naming why
+        path.unlink(missing_ok=True)
+        return _with_cleanup(_unverifiable(ctx, env, backup_id, cause_of(exc)), earlier)
     except BaseException:
         path.unlink(missing_ok=True)  # an archive that was not verified is never left behind
         raise
+    return _with_cleanup(outcome, earlier)
+
+
+def _unverifiable(ctx: StepContext, env: Env, backup_id: str, cause: Cause) -> StepOutcome[BackupFields]:
+    """The verification stopped on a database error: the archive is gone, and so is the scratch
+    database if it can still be reached (else the next backup call, a rollback or abandon drops it)."""
+    try:
+        after = remove_leftovers(
+            ctx.connect(env, autocommit=True), ctx.backups_dir(), ctx.run_id, env, verified_paths(ctx)
+        )
+    except NotConfigured:
+        after = remove_leftovers(None, ctx.backups_dir(), ctx.run_id, env, verified_paths(ctx))
+    left = (
+        "nothing is left behind (the unverified archive was removed)"
+        if not after.not_removed
+        else f"the unverified archive was removed, but {'; '.join(after.not_removed)}"
+    )
+    return StepOutcome(
+        checks=[
+            check("backup verified", True, f"{cause.kind}: {cause.detail}", passed=False),
+            check("nothing left behind", [], after.not_removed),
+        ],
+        summary=f"The backup could not be verified, so it does not count; {left}. {cause.sentence('call backup again')}.",
+        fields=BackupFields(backup_id=backup_id),
+        actions=[f"verification stopped ({cause.kind}): {cause.detail}", *after.removed],
+    )
+
+
+def _with_cleanup(outcome: StepOutcome[BackupFields], earlier: Cleanup) -> StepOutcome[BackupFields]:
+    """The outcome, saying what was removed of an earlier attempt (and failing if something stayed)."""
+    if not earlier.removed and not earlier.not_removed:
+        return outcome
+    outcome.checks.insert(
+        0,
+        check(
+            "no leftover of an earlier attempt (scratch database, unverified dump)", [], earlier.not_removed
+        ),
+    )
+    outcome.actions[:0] = [f"removed {item}" for item in earlier.removed]
+    outcome.summary = f"{outcome.summary} {earlier.sentence()}"
+    return outcome
+
+
+def verified_paths(ctx: StepContext) -> list[str]:
+    """The archives of this run's verified backups: the only backup files that stay on disk."""
+    return [
+        record.path
+        for ticket in BACKUP_TICKET.values()
+        for record in ctx.records(BackupRecord, ticket)
+        if record.verified
+    ]
 
 
 def _verify(
@@ -215,8 +285,12 @@ def _scratch_restore(
     )
     if not row or not row["may"]:
         return [], "scratch restore skipped: the role may not create databases"
-    scratch = f"menuca_verify_{secrets.token_hex(4)}"
-    db.query_all(admin, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
+    # named after the run and environment, so that whatever kills this step, the next backup call, a
+    # rollback or abandon finds and drops it (it holds a copy of personal data)
+    scratch = scratch_name(ctx.run_id, env)
+    create_scratch(admin, scratch)
+    checks: list[Check] = []
+    note: str | None = None
     try:
         params = {k: str(v) for k, v in conninfo_to_dict(conninfo).items() if v is not None}
         params["dbname"] = scratch
@@ -226,31 +300,24 @@ def _scratch_restore(
             # the dump may hold policies that call Supabase's auth functions: give them stand-ins
             conn.execute(db.sql_file("backup/scratch_standins.sql"))
             conn.commit()
-        done = run_child(
-            [
-                str(pg_restore),
-                "--exit-on-error",
-                # Owners, grants and other roles' default privileges are not what this proves (row
-                # counts are), and replaying them needs memberships the role may lack: Supabase's
-                # supabase_admin defaults fail with `must be member of role "supabase_admin"`.
-                "--no-owner",
-                "--no-privileges",
-                "--no-password",
-                f"--dbname={scratch_conninfo}",
-                str(path),
-            ],
-            env=child_env,
-            checkpoint=ctx.checkpoint,
+        # through a script adapted to the server: newer client tools write settings older servers reject
+        major = admin.info.server_version // 10000
+        psql = find_client("psql", major)
+        done = restore.restore_into(
+            pg_restore, psql, path, scratch_conninfo, child_env, major, ctx.checkpoint
         )
         if done.returncode != 0:
-            return [
+            cause = cause_of_text(done.stderr)
+            checks.append(
                 check(
                     "restore into a scratch database",
                     "exit 0",
-                    f"exit {done.returncode}: {_errors(done.stderr)[:200]}",
+                    f"exit {done.returncode}: {_errors(done.stderr)[:200]} ({cause.explanation})",
                     passed=False,
                 )
-            ], None
+            )
+            return checks, None
+        ctx.pause("backup:during_scratch_restore")  # the scratch database now holds the whole dump
         with db.session(scratch_dsn, run_id=ctx.run_id) as conn:
             restored = catalog.row_counts(conn, list(SCHEMAS))
         diff = {
@@ -258,16 +325,21 @@ def _scratch_restore(
             for t in set(counts) | set(restored)
             if counts.get(t) != restored.get(t)
         }
-        return [check("scratch restore row counts equal the dump's", {}, diff)], (
-            f"restored into scratch database {scratch}: {len(restored)} tables, row counts identical"
-            if not diff
-            else None
-        )
+        checks.append(check("scratch restore row counts equal the dump's", {}, diff))
+        if not diff:
+            note = f"restored into scratch database {scratch}: {len(restored)} tables, row counts identical"
+        return checks, note
     finally:
-        with contextlib.suppress(psycopg.Error):
-            db.query_all(
-                admin, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch))
+        problem = drop_scratch(admin, scratch)
+        checks.append(
+            check(
+                "scratch database dropped (it held a copy of the data)",
+                f"{scratch} dropped",
+                f"{scratch} dropped"
+                if problem is None
+                else f"{scratch} NOT dropped ({problem}): the next backup call, a rollback or abandon drops it",
             )
+        )
 
 
 def _plan(pg_dump: Path, pg_restore: Path, path: Path) -> StepOutcome[BackupFields]:
@@ -306,20 +378,6 @@ def _plan(pg_dump: Path, pg_restore: Path, path: Path) -> StepOutcome[BackupFiel
         fields=BackupFields(backup_id="<backup_id>", path=str(path)),
         plan=plan,
     )
-
-
-def _remove_unverified(ctx: StepContext, env: Env) -> None:
-    """This run's archives and restore scripts of attempts that never finished (a killed server) are
-    removed: only verified backups stay on disk (they hold personal data). Other runs' files are theirs."""
-    kept = {
-        record.path
-        for ticket in BACKUP_TICKET.values()
-        for record in ctx.records(BackupRecord, ticket)
-        if record.verified
-    }
-    for leftover in ctx.backups_dir().glob(f"{env}-{ctx.run_id}-*"):
-        if str(leftover) not in kept:
-            leftover.unlink(missing_ok=True)
 
 
 def sha256_file(path: Path) -> str:

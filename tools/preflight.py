@@ -7,20 +7,32 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psycopg
+
 from server import db
 from server.errors import EmbeddedPgError, NotConfigured
-from server.pgbin import find_client
-from server.runbook import ENVIRONMENTS, FIRST, Env
+from server.pgbin import client_tool
+from server.runbook import ENVIRONMENTS, FIRST, Env, ticket_of
 from server.settings import redact_dsn
-from tools.lib import advisor, catalog, measure, pooler
+from tools.lib import advisor, catalog, clients, combo_diagnosis, measure, pooler, schema
 from tools.lib import privileges as role_privileges
-from tools.records import Baseline, PreflightRecord
-from tools.results import Check, EnvironmentReport, OrphanRates, PreflightArgs, PreflightFields
+from tools.lib.causes import cause_of_text
+from tools.lib.identity import identity_of, same_database_problem, same_server_problem
+from tools.records import Baseline, PreflightRecord, SuggestedArgs
+from tools.results import (
+    Check,
+    ComboDiagnosis,
+    EnvironmentReport,
+    OrphanRates,
+    PreflightArgs,
+    PreflightFields,
+)
 from tools.step import StepContext, StepOutcome, check
 
 SQL_FILES = (
     "common/identity.sql",
     "common/row_counts.sql",
+    "common/tables.sql",
     "common/indexes.sql",
     "common/invalid_indexes.sql",
     "common/rls_flags.sql",
@@ -29,6 +41,7 @@ SQL_FILES = (
     "common/orphan_rates.sql",
     "common/combo_checksums.sql",
     "common/pick_restaurants.sql",
+    "common/pick_combo_restaurants.sql",
     "common/menu_queries/menu.sql",
     "common/menu_queries/menu_with_modifiers.sql",
     "common/menu_queries/combos.sql",
@@ -38,16 +51,20 @@ SQL_FILES = (
     "preflight/data_size.sql",
     *role_privileges.SQL_FILES,
     *advisor.SQL_FILES,
+    *combo_diagnosis.SQL_FILES,
+    "preflight/columns.sql",
+    schema.SCHEMA_FILE,
 )
 MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
 EXPECTED_TABLES = 42
+# combo_groups at the time of the runbook (MENUCA_FACTS.md): the seeded dataset's scale is measured by it
+REAL_COMBO_GROUPS = 8234
 
 
 def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFields]:
     checks: list[Check] = []
     reports: dict[Env, EnvironmentReport] = {}
     baseline: dict[Env, Baseline] = {}
-    identities: dict[Env, tuple[str, str, str]] = {}
     data_bytes = 0
     actions: list[str] = []
 
@@ -63,12 +80,52 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
         except NotConfigured as exc:
             checks.append(check(f"{env}: reachable", True, str(exc), passed=False))
 
+    # which databases the DSNs really name, before anything else: one database under two spellings (or
+    # one server, unless allowed) is the human's to fix, and nothing else is worth checking until then
+    identities = {env: identity_of(conn) for env, conn in conns.items()}
+    both = len(identities) == 2
+    same_database = same_database_problem(identities)
+    same_server = same_server_problem(identities, ctx.settings.allow_same_server)
+    checks.append(
+        check(
+            "staging and production are distinct databases",
+            "different system_identifier, database name or start time",
+            "the same database: " + identities["staging"].describe()
+            if same_database
+            else ("distinct" if both else "not both reachable"),
+            passed=both and not same_database,
+        )
+    )
+    if both and not same_database:
+        shared = identities["staging"].server == identities["production"].server
+        checks.append(
+            check(
+                "staging and production are on different PostgreSQL servers (or MENUCA_ALLOW_SAME_SERVER)",
+                "different servers" if not ctx.settings.allow_same_server else "any",
+                (
+                    "one server"
+                    + (", allowed by MENUCA_ALLOW_SAME_SERVER" if ctx.settings.allow_same_server else "")
+                )
+                if shared
+                else "different servers",
+                passed=same_server is None,
+            )
+        )
+    problem = same_database or same_server
+    if problem is not None:
+        return StepOutcome(
+            checks=checks,
+            summary=f"Preflight FAILED on the configuration, before any other check: {problem}.",
+            fields=PreflightFields(),
+            record=PreflightRecord(
+                config_problem=problem, database_fingerprint=ctx.settings.database_fingerprint()
+            ),
+            actions=[f"configuration problem: {problem}"],
+        )
+
     for env, conn in conns.items():
         ctx.checkpoint()
         ctx.progress(len(reports), 2, f"checking {env}")
-        identity = db.query_one(conn, db.sql_file("common/identity.sql"))
-        assert identity is not None
-        identities[env] = (identity["system_identifier"], identity["datname"], identity["postmaster_start"])
         report, env_checks, env_baseline, size = _check_environment(ctx, env, conn)
         reports[env] = report
         checks += env_checks
@@ -80,15 +137,6 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
             f"{report.pinned_restaurants}"
         )
 
-    same = len(identities) == 2 and identities["staging"] == identities["production"]
-    checks.append(
-        check(
-            "staging and production are distinct databases",
-            "different system_identifier, database name or start time",
-            "the same database" if same else ("distinct" if len(identities) == 2 else "not both reachable"),
-            passed=len(identities) == 2 and not same,
-        )
-    )
     free = shutil.disk_usage(_existing_parent(ctx.settings.run_dir)).free
     checks.append(
         check(
@@ -107,7 +155,15 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
     )
     if pinned:
         checks.append(check("SQL files match the checksums this run pinned", [], changed))
-    failed = [c.name for c in checks if not c.passed]
+    advice: dict[str, SuggestedArgs] = {}
+    staging_gate = reports["staging"].combo_gate if "staging" in reports else None
+    reason = combo_diagnosis.backfill_advice(staging_gate) if staging_gate else None
+    if reason:
+        advice[ticket_of("fix_combos", "staging").id] = SuggestedArgs(
+            args={"backfill_missing_dishes": True}, reason=reason
+        )
+        actions.append(f"advice for ticket 04: backfill_missing_dishes=true ({reason})")
+    failed = [_named(c) for c in checks if not c.passed]
     summary = (
         "Both databases are ready; baselines recorded. Next: backup staging (ticket 01)."
         if not failed
@@ -119,7 +175,7 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
         fields=PreflightFields(
             staging=reports.get("staging"), production=reports.get("production"), sql_files=len(checksums)
         ),
-        record=PreflightRecord(baseline=baseline, sql_checksums=pinned or checksums),
+        record=PreflightRecord(baseline=baseline, sql_checksums=pinned or checksums, next_args=advice),
         actions=actions,
     )
 
@@ -139,20 +195,44 @@ def _check_environment(
             passed=info["version_num"] >= MIN_SERVER_VERSION,
         )
     )
+    checks.append(
+        check(
+            f"{env}: accepts writes (not a standby, default_transaction_read_only off)",
+            "read-write",
+            "a read-only standby"
+            if info["standby"]
+            else "read-only: default_transaction_read_only is on (the DSN's options, the role or the database "
+            "set it; remove it, or ALTER ROLE/DATABASE … SET default_transaction_read_only = off)"
+            if info["read_only"]
+            else "read-write",
+        )
+    )
     checks.append(pooler.session_check(env, conn, ctx.dsn(env), ctx.run_id))
+    tools_check, report.client_tools = clients.client_tools_check(env, int(info["version_num"]) // 10000)
+    checks.append(tools_check)
     checks.append(_pg_dump_works(ctx, env, int(info["version_num"]) // 10000))
 
     privileges = db.query_one(conn, db.sql_file("preflight/privileges.sql"))
     assert privileges is not None
-    dataset = privileges["tables"] >= EXPECTED_TABLES and privileges["staging_tables"] >= 2
+    present = privileges["tables"] >= EXPECTED_TABLES and privileges["staging_tables"] >= 2
     checks.append(
         check(
             f"{env}: MenuCA V3 schema present",
             f">= {EXPECTED_TABLES} menuca_v3 tables and the staging source tables",
             f"{privileges['tables']} menuca_v3 tables, {privileges['staging_tables']} staging tables",
-            passed=dataset,
+            passed=present,
         )
     )
+    # every table, and every column the tools' SQL names, with its type: a renamed table or a dropped
+    # column is named here instead of failing a later ticket with a raw error
+    missing = schema.schema_problems(conn, ctx.required_sql_files) if present else []
+    if present:
+        checks.append(
+            check(
+                f"{env}: every table and column the tools use exists with its type", [], schema.shown(missing)
+            )
+        )
+    dataset = present and not missing
     granted = role_privileges.checks(env, conn)
     checks += granted
     invalid = catalog.invalid_indexes(conn)
@@ -179,7 +259,8 @@ def _check_environment(
         policies = catalog.policies(conn)
         rates = catalog.orphan_rates(conn)
         restaurants = measure.pick_restaurants(conn)
-        family = measure.measure_family(conn, restaurants)
+        combo_restaurants = measure.pick_combo_restaurants(conn)
+        family = measure.measure_family(conn, restaurants, combo_restaurants=combo_restaurants)
         env_baseline = Baseline(
             server_version=info["version"],
             row_counts=counts,
@@ -200,6 +281,7 @@ def _check_environment(
             orphan_rates=rates,
             combo_checksums=catalog.combo_checksums(conn),
             restaurants=restaurants,
+            combo_restaurants=combo_restaurants,
             menu_queries=family,
             advisor=advisor.baseline(conn),
         )
@@ -212,6 +294,9 @@ def _check_environment(
         ).model_dump()
         report.menu_query_ms = family["menu"]["median_ms"]
         report.pinned_restaurants = restaurants
+        report.pinned_combo_restaurants = combo_restaurants
+        report.dataset_scale = round(counts.get("menuca_v3.combo_groups", 0) / REAL_COMBO_GROUPS, 3)
+        report.combo_gate = _combo_gate(conn)
         checks.append(
             check(
                 f"{env}: menu query restaurants chosen from the data",
@@ -224,10 +309,28 @@ def _check_environment(
     return report, checks, env_baseline, size
 
 
+def _named(failed: Check) -> str:
+    """A failed check for the summary: its name, and the first things it found when it lists them."""
+    if isinstance(failed.actual, list) and failed.actual and all(isinstance(a, str) for a in failed.actual):
+        listed = [str(a) for a in failed.actual]
+        more = f" and {len(listed) - 3} more" if len(listed) > 3 else ""
+        return f"{failed.name} ({', '.join(listed[:3])}{more})"
+    return failed.name
+
+
+def _combo_gate(conn: db.Conn) -> ComboDiagnosis | None:
+    """The combo repair's reach, with and without the backfill (None: the source tables are unusable)."""
+    try:
+        return combo_diagnosis.diagnose(conn)
+    except psycopg.Error:
+        return None
+
+
 def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
     name = f"{env}: pg_dump can dump the database"
     try:
-        pg_dump = find_client("pg_dump", server_major)
+        chosen = client_tool("pg_dump", server_major)
+        pg_dump = chosen.path
     except EmbeddedPgError as exc:
         return check(name, "pg_dump >= server version", str(exc), passed=False)
     conninfo, child_env = db.client_invocation(ctx.dsn(env), ctx.run_id)
@@ -249,10 +352,11 @@ def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return check(name, "exit 0", str(exc), passed=False)
-    detail = f"exit {done.returncode} ({pg_dump.parent.parent.name})"
+    detail = f"exit {done.returncode} ({chosen.describe()})"
     if done.returncode != 0:
-        detail += ": " + done.stderr.strip()[-300:]
-    return check(name, f"exit 0 ({pg_dump.parent.parent.name})", detail, passed=done.returncode == 0)
+        cause = cause_of_text(done.stderr)
+        detail += f": {done.stderr.strip()[-300:]} ({cause.explanation}: {cause.fix})"
+    return check(name, f"exit 0 ({chosen.describe()})", detail, passed=done.returncode == 0)
 
 
 def _pinned_checksums(ctx: StepContext) -> dict[str, str]:

@@ -24,6 +24,7 @@ class IndexRow(TypedDict):
 
 class IndexDetail(IndexRow, total=False):
     schema: str
+    oid: int
     ready: bool
     is_unique: bool
     is_primary: bool
@@ -134,13 +135,32 @@ class Baseline(_Record):
     orphan_rates: OrphanCounts | None = None
     combo_checksums: ComboChecksums | None = None
     restaurants: list[int] = Field(default_factory=list)
+    # the combo query's restaurants (those with combo groups); empty in a baseline of an older version
+    combo_restaurants: list[int] = Field(default_factory=list)
     menu_queries: QueryFamily = Field(default_factory=dict)
     advisor: AdvisorBaseline | None = None
+
+
+class SuggestedArgs(_Record):
+    """Arguments preflight advises for a later ticket because its diagnosis shows the defaults cannot
+    pass (read by the runbook's `next`: server/runbook/rules.py PREFLIGHT_ADVICE_KEY)."""
+
+    args: dict[str, bool]
+    reason: str
 
 
 class PreflightRecord(_Record):
     baseline: dict[Env, Baseline] = Field(default_factory=dict)
     sql_checksums: dict[str, str] = Field(default_factory=dict)
+    config_problem: str | None = Field(
+        default=None, description="why the configured databases cannot be used (only a human can fix it)"
+    )
+    database_fingerprint: str | None = Field(
+        default=None, description="Settings.database_fingerprint() when config_problem was found"
+    )
+    next_args: dict[str, SuggestedArgs] = Field(
+        default_factory=dict, description="ticket id -> the arguments `next` suggests for it"
+    )
 
 
 # -- backup ----------------------------------------------------------------------------------------------
@@ -175,8 +195,20 @@ class CreatedObjects(_Record):
     advisor_created: list[AdvisorObject] = Field(default_factory=list)
 
 
+class BuiltIndex(_Record):
+    """One index a run built: what rollback scope=indexes may drop, and only while it is still this one."""
+
+    name: str
+    oid: int
+    definition: str
+    valid: bool = True
+
+
 class ApplyIndexesRecord(CreatedObjects):
     built: list[str] = Field(default_factory=list, description="target indexes this attempt built or rebuilt")
+    built_indexes: list[BuiltIndex] = Field(
+        default_factory=list, description="each of them by oid and definition, as found right after its build"
+    )
     equivalent: dict[str, str] = Field(default_factory=dict, description="target → the index covering it")
 
 

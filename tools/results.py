@@ -25,13 +25,39 @@ class Check(BaseModel):
     warning: str | None = Field(default=None, description="a sentence when the check passed with a concern")
 
 
+class Blocker(BaseModel):
+    """One gate the next call does not meet yet."""
+
+    code: str = Field(description="the refusal code the call would get for it")
+    detail: str = Field(description="why, and what to do, in one sentence")
+    human_action: str | None = Field(
+        default=None, description="the exact operator command when only a human can lift it, else null"
+    )
+    seconds_left: float | None = Field(default=None, description="when time lifts it: the seconds left")
+
+
 class Next(BaseModel):
-    """What to call next; `blocked_by` names the refusal that call would get now, if any."""
+    """What to call next; `blocked_by` names the refusal that call would get now, if any, and
+    `blockers` every gate it does not meet yet, in the order the server applies them."""
 
     ticket: str
     tool: str
     environment: TicketEnvironment
     blocked_by: str | None = None
+    blockers: list[Blocker] = Field(default_factory=list)
+    args: dict[str, JsonValue] | None = Field(
+        default=None, description="arguments to pass as they are (beside environment), or null"
+    )
+    args_reason: str | None = Field(default=None, description="why those arguments, in one sentence")
+
+
+class Refusal(BaseModel):
+    """The structured content of a refused call (an MCP tool error): the code without parsing prose."""
+
+    refused: str
+    message: str
+    next: Next | None = None
+    blockers: list[Blocker] = Field(default_factory=list)
 
 
 class PlannedStatement(BaseModel):
@@ -50,7 +76,9 @@ class TicketResult(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    run_id: str = Field(min_length=1)
+    run_id: str | None = Field(
+        min_length=1, description="the run; null only in a FAIL that ended before one was minted"
+    )
     ticket: str
     tool: str
     environment: TicketEnvironment
@@ -68,6 +96,18 @@ class TicketResult(BaseModel):
 # -- per tool --------------------------------------------------------------------------------------
 
 
+class ComboDiagnosis(BaseModel):
+    """Preflight's coverage diagnosis of the combo repair: what fix_combos would reach, read-only."""
+
+    source_rows: int
+    mapped_rows: int
+    dishes_missing_backfillable: int
+    source_backed_without_backfill: float
+    source_backed_with_backfill: float
+    reaches_gate_without_backfill: bool
+    reaches_gate_with_backfill: bool
+
+
 class EnvironmentReport(BaseModel):
     database: str
     server_version: str | None = None
@@ -79,6 +119,20 @@ class EnvironmentReport(BaseModel):
     orphan_rate: dict[str, float] | None = None
     menu_query_ms: float | None = None
     pinned_restaurants: list[int] = Field(default_factory=list)
+    # the pg_dump, pg_restore and psql this run uses: version, where found, path
+    client_tools: dict[str, str] = Field(default_factory=dict)
+    pinned_combo_restaurants: list[int] = Field(
+        default_factory=list,
+        description="the combo query's restaurants: those with the most and the median combo groups",
+    )
+    dataset_scale: float | None = Field(
+        default=None,
+        description="row counts relative to the real database at the time of the runbook (combo_groups / "
+        "8,234): figures the tickets quote 'at scale 1' scale by it",
+    )
+    combo_gate: ComboDiagnosis | None = Field(
+        default=None, description="whether fix_combos can reach its gate, with and without the dish backfill"
+    )
 
 
 class PreflightFields(BaseModel):
@@ -92,7 +146,12 @@ class PreflightFields(BaseModel):
 class BackupFields(BaseModel):
     """What the backup step reports beside the common ticket fields."""
 
-    backup_id: str = Field(min_length=1, description="the backup's name (also for a failed or planned one)")
+    backup_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the backup's name (also for a failed or planned one); null in a FAIL that ended "
+        "before it was minted",
+    )
     path: str | None = None
     bytes: int | None = None
     sha256: str | None = None
@@ -104,7 +163,9 @@ class BackupFields(BaseModel):
 class IndexOutcome(BaseModel):
     name: str
     table: str
-    action: Literal["created", "present", "equivalent", "rebuilt", "planned", "failed"]
+    action: Literal["created", "present", "equivalent", "rebuilt", "conflict", "planned", "failed"] = Field(
+        description="conflict: an index of another definition holds the target's name (kept, never dropped)"
+    )
     equivalent_to: str | None = Field(default=None, description="the existing index that already covers it")
     valid: bool
     build_ms: int | None = None
@@ -118,6 +179,8 @@ class QueryTiming(BaseModel):
     uses_index: bool | None = Field(
         default=None, description="the plan after uses an index on its main table"
     )
+    indexes_used: list[str] = Field(default_factory=list, description="the indexes the plan after reads")
+    restaurants: list[int] = Field(default_factory=list, description="the pinned restaurants it is timed on")
 
 
 class ApplyIndexesFields(BaseModel):
@@ -200,7 +263,12 @@ class FixCombosFields(BaseModel):
     orphan_rate_after: OrphanRates | None = None
     items_inserted: int = 0
     dishes_backfilled: int = 0
-    batch_id: str = Field(min_length=1, description="this attempt's batch (rolled back when the gate failed)")
+    batch_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="this attempt's batch (rolled back when the gate failed); null in a FAIL that ended "
+        "before it was minted",
+    )
     committed: bool = False
     coverage: Coverage | None = None
     empty_shells: int | None = Field(
@@ -226,7 +294,9 @@ class ValidateFields(BaseModel):
 class RollbackFields(BaseModel):
     """What a rollback reports beside the common ticket fields."""
 
-    scope: Literal["indexes", "rls", "combos", "full"]
+    scope: Literal["indexes", "rls", "combos", "full"] | None = Field(
+        default=None, description="as called; null only in a FAIL that ended before the call was read"
+    )
     tickets_rolled_back: list[str] = Field(default_factory=list)
     restored: list[str] = Field(default_factory=list, description="what was put back, one line each")
     blocked_by_references: list[str] = Field(default_factory=list)
@@ -284,11 +354,23 @@ class TicketStatusModel(BaseModel):
 class ApprovalModel(BaseModel):
     by: str
     at: str
+    interactive: bool = Field(
+        default=False,
+        description="false: approved without a terminal (--yes), nobody typed the database name",
+    )
+    note: str | None = None
 
 
 class JournalHead(BaseModel):
     seq: int
     hash: str | None
+
+
+class RollbackStatusModel(BaseModel):
+    environment: Env
+    scope: Scope | None
+    started_at: str | None
+    interrupted: bool = Field(description="no live call holds the run's lock: call rollback again")
 
 
 class StatusResult(BaseModel):
@@ -310,6 +392,9 @@ class StatusResult(BaseModel):
         default=None, description="the production watch after ticket 10: {hours_left, healthy, triggers}"
     )
     warnings: list[str] = Field(default_factory=list)
+    rollback: RollbackStatusModel | None = Field(
+        default=None, description="a rollback that started and has not ended (running, or interrupted)"
+    )
     summary: str
 
 

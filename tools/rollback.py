@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-from importlib.resources import as_file
 from pathlib import Path
 
 from server import db
@@ -14,9 +13,11 @@ from server.proc import run_child
 from server.runbook import BACKUP_TICKET, Scope
 from tools.apply_indexes import rollback_indexes
 from tools.apply_rls import rollback_rls
-from tools.backup import sha256_file
+from tools.backup import sha256_file, verified_paths
 from tools.fix_combos import rollback_combos
-from tools.lib import catalog, full_restore
+from tools.lib import catalog, full_restore, restore
+from tools.lib.causes import cause_of_text
+from tools.lib.leftovers import Cleanup, remove_leftovers
 from tools.records import BackupRecord
 from tools.results import Check, PlannedStatement, RollbackArgs, RollbackFields
 from tools.step import StepContext, StepFn, StepOutcome, check
@@ -29,8 +30,28 @@ PAUSE_MARKER = "MENUCA_PAUSE_POINT"
 def rollback(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFields]:
     """Undo one scope of this run's work (the tickets it returns to ROLLED_BACK are the runbook's to say
     and the guard's to record)."""
+    cleanup = Cleanup()
+    if not ctx.dry_run:  # a killed backup verification or full restore of this run leaves nothing behind
+        cleanup = remove_leftovers(
+            ctx.connect(args.environment, autocommit=True),
+            ctx.backups_dir(),
+            ctx.run_id,
+            args.environment,
+            verified_paths(ctx),
+        )
     outcome = SCOPES[args.scope](ctx, args)
-    outcome.actions.insert(0, f"reason given: {args.reason}")
+    outcome.actions[:0] = [f"reason given: {args.reason}", *(f"removed {item}" for item in cleanup.removed)]
+    if cleanup.removed or cleanup.not_removed:
+        outcome.checks.append(
+            check(
+                "no leftover of interrupted work (scratch database, unverified dump, restore script)",
+                [],
+                cleanup.not_removed,
+            )
+        )
+        outcome.summary = f"{outcome.summary} {cleanup.sentence()}"
+        if outcome.fields is not None:
+            outcome.fields.restored += [f"removed {item}" for item in cleanup.removed]
     return outcome
 
 
@@ -99,8 +120,10 @@ def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackF
                 summary="pg_restore could not read the backup; nothing was changed.",
                 fields=fields,
             )
+        restore.adapt_script(script, conn.info.server_version // 10000)  # newer pg_restore, older server
         ctx.progress(2, 4, "restoring in one transaction")
-        restore_check = _restore(ctx, psql, conninfo, child_env, script)
+        with db.sql_path("rollback/full_drop.sql") as drop_sql:  # a real file, also from a zipped install
+            restore_check = _restore(ctx, psql, conninfo, child_env, script, drop_sql)
     finally:
         script.unlink(missing_ok=True)
     checks.append(restore_check)
@@ -108,7 +131,8 @@ def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackF
         return StepOutcome(
             checks=checks,
             summary="The restore failed and its transaction was rolled back, so the database is as it was: "
-            f"{restore_check.actual}. Fix the cause and call rollback again.",
+            + cause_of_text(str(restore_check.actual)).sentence("call rollback again")
+            + ".",
             fields=fields,
         )
     ctx.progress(3, 4, "verifying against the backup")
@@ -142,15 +166,10 @@ def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackF
     )
 
 
-def _restore(ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path) -> Check:
-    with as_file(db.sql_path("rollback/full_drop.sql")) as drop:
-        return _restore_with(ctx, psql, conninfo, child_env, script, drop)
-
-
-def _restore_with(
-    ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path, drop: Path
+def _restore(
+    ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path, drop_sql: Path
 ) -> Check:
-    files = [str(drop)]
+    files = [str(drop_sql)]
     pause_file = None
     pause_s = ctx.pause_seconds("rollback:during_restore")
     if pause_s is not None:

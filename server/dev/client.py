@@ -26,9 +26,12 @@ def server_env(
     run_dir: Path,
     soak_hours: float = 4,
     require_approval: bool = True,
+    allow_same_server: bool = True,
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of a `menuca-migrate serve` child: the stdio child inherits almost nothing."""
+    """The environment of a `menuca-migrate serve` child: the stdio child inherits almost nothing.
+    The harness runs staging and production as two databases of one embedded server, so it allows
+    that (MENUCA_ALLOW_SAME_SERVER) unless told otherwise."""
     env = dict(get_default_environment())
     # where the journal key and the default run directory live: the same for this server as for us
     env.update({name: os.environ[name] for name in PASSED_THROUGH if os.environ.get(name)})
@@ -37,6 +40,7 @@ def server_env(
             "MENUCA_RUN_DIR": str(run_dir),
             "MENUCA_SOAK_HOURS": str(soak_hours),
             "MENUCA_REQUIRE_APPROVAL": "true" if require_approval else "false",
+            "MENUCA_ALLOW_SAME_SERVER": "true" if allow_same_server else "false",
         }
     )
     if staging_dsn:
@@ -64,6 +68,9 @@ class ToolOutcome:
     result: dict[str, Any] | None
     refused: str | None  # the refusal code, when the server refused the call
     message: str
+    refusal: dict[str, Any] | None = (
+        None  # the refusal's structured content: refused, message, next, blockers
+    )
 
     @property
     def status(self) -> str | None:
@@ -77,10 +84,14 @@ async def call_tool(
     text = " ".join(getattr(block, "text", "") for block in result.content)
     match = REFUSED.search(text)
     structured = result.structured_content if isinstance(result.structured_content, dict) else None
+    refusal = structured if (result.is_error and structured and "refused" in structured) else None
+    code = refusal["refused"] if refusal else (match.group(1) if (result.is_error and match) else None)
+    message = refusal["message"] if refusal else (match.group(2) if match else text)
     return ToolOutcome(
         is_error=bool(result.is_error),
         text=text,
         result=None if result.is_error else structured,
-        refused=match.group(1) if (result.is_error and match) else None,
-        message=match.group(2) if match else text,
+        refused=code,
+        message=message,
+        refusal=refusal,
     )

@@ -247,6 +247,7 @@ async def run_replay(
         run_dir=run_dir,
         soak_hours=replay.settings.soak_hours,
         require_approval=replay.settings.require_approval,
+        allow_same_server=True,  # both databases of the pair live on one embedded server
     )
     dsns: dict[Environment, str] = {"staging": pair.staging_dsn, "production": pair.production_dsn}
     # One owner session per environment for the whole replay: session-level locks taken by a sql step

@@ -13,18 +13,21 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
+import psycopg
 from pydantic import BaseModel
 
 from server import db
 from server.engine import health, operator, status
 from server.engine.locks import LockHeld, run_dir_lock, run_dir_lock_free
 from server.engine.probes import DatabaseProbes, Probes
-from server.engine.record import Attempt, UnmodelledResult, record_outcome
+from server.engine.record import Attempt, UnmodelledResult, blocker_models, record_outcome
 from server.engine.runtime import ProgressFn, StepRuntime
 from server.errors import JournalError, NotConfigured, Refused
 from server.journal import Journal, JournalRead, execlog, sidecar, utc_now
 from server.log import get_logger
 from server.runbook import (
+    DATA_WRITING_ARGS,
+    DRY_RUN_PASSES,
     ENVIRONMENTS,
     FIRST,
     SOAK_TICKET,
@@ -40,6 +43,7 @@ from server.runbook import (
     Scope,
     SoakClock,
     SoakHealth,
+    TicketStatus,
     decide,
     fold,
     needs_drift_check,
@@ -48,6 +52,7 @@ from server.runbook import (
     next_step,
 )
 from server.settings import Settings, scrub
+from tools.lib.causes import Cause, cause_of
 from tools.records import PreflightRecord
 from tools.results import Check, Next, RollbackArgs, StatusResult, TicketResult, ToolArgs
 from tools.step import StepFn, StepInterrupted, StepOutcome, check
@@ -96,6 +101,8 @@ class Guard:
             key_file=settings.journal_key_file,
             anchor=self.probes.write_anchors,
         )
+        self._seen_drift: tuple[str, ...] | None = None  # what rule 6 found during the current call
+        self._seen_tampered: str | None = None  # what the journal's verification found during it
 
     @property
     def gates(self) -> Gates:
@@ -115,13 +122,34 @@ class Guard:
         problems = self.probes.anchor_problems(self.journal.events(), self.journal.journal_id(), environments)
         return problems[0] if problems else None
 
-    def next_of(self, state: RunState, *, tampered: bool = False) -> Next | None:
+    def config_block(self, state: RunState) -> str | None:
+        """The configuration problem the current preflight FAILED on, while the configuration is still
+        the one it failed with: only a human can fix it, so `next` says NOT_CONFIGURED."""
+        ticket = state.tickets[FIRST.id]
+        if not state.active or ticket.status != TicketStatus.FAILED or not ticket.record:
+            return None
+        record = PreflightRecord.model_validate(ticket.record)
+        if record.config_problem and record.database_fingerprint == self.settings.database_fingerprint():
+            return record.config_problem
+        return None
+
+    def next_of(self, state: RunState, facts: Facts | None = None) -> Next | None:
+        """`next` for this state; `facts` adds what the caller found out (a held lock, a journal that
+        failed its verification, staging drift)."""
         configured = bool(self.settings.staging_dsn and self.settings.production_dsn)
-        nxt = next_step(state, self.gates, self.clock(), configured=configured, tampered=tampered)
+        configured = configured and self.config_block(state) is None
+        nxt = next_step(state, self.gates, self.clock(), configured=configured, facts=facts)
         if nxt is None:
             return None
-        blocked = str(nxt.blocked_by) if nxt.blocked_by else None
-        return Next(ticket=nxt.ticket, tool=nxt.tool, environment=nxt.environment, blocked_by=blocked)
+        return Next(
+            ticket=nxt.ticket,
+            tool=nxt.tool,
+            environment=nxt.environment,
+            blocked_by=str(nxt.blocked_by) if nxt.blocked_by else None,
+            blockers=blocker_models(nxt.blockers),
+            args=dict(nxt.args) if nxt.args is not None else None,
+            args_reason=nxt.args_reason,
+        )
 
     def status(self) -> StatusResult:
         return status.run_status(self)
@@ -133,10 +161,24 @@ class Guard:
 
     def call(self, args: ToolArgs, hooks: CallHooks | None = None) -> TicketResult:
         """Run one tool call under every rule of SPEC.md §5; returns its result or raises Refused."""
-        call = Call(tool=args.tool, environment=args.environment_of, dry_run=args.dry_run, scope=_scope(args))
+        self._seen_drift = self._seen_tampered = None
+        call = Call(
+            tool=args.tool,
+            environment=args.environment_of,
+            dry_run=args.dry_run,
+            scope=_scope(args),
+            data_args=tuple(
+                (name, bool(getattr(args, name))) for name in DATA_WRITING_ARGS.get(args.tool, {})
+            ),
+        )
         state = self._receive(call, args)
-        first = self._facts(state, call, locked=False)
-        decision = self._decide(state, call, first)
+        first_health: SoakHealth | None = None  # staging's health over the soak: sampled once per call
+        try:
+            first = self._facts(state, call, locked=False)
+            first_health = first.soak_health
+            decision = self._decide(state, call, first)
+        except psycopg.Error as exc:  # a probe's query failed (the drift check, say): never a bare error
+            decision = decide(state, call, Facts(unusable=_probe_error(exc)), self.gates, self.clock())
         if not isinstance(decision, Run):
             return self._answer(state, call, args, decision)
         # a preflight that starts a run mints its id now, so every session it opens carries it
@@ -144,7 +186,7 @@ class Guard:
         try:
             with self._locks(call, run_id) as own_pids:
                 state = self.load_state()  # the rules again, now that nobody else can move the run
-                facts = self._facts(state, call, locked=True, soak_health=first.soak_health)
+                facts = self._facts(state, call, locked=True, soak_health=first_health)
                 decision = self._decide(state, call, facts)
                 if not isinstance(decision, Run):
                     return self._answer(state, call, args, decision)
@@ -153,6 +195,8 @@ class Guard:
             facts = Facts(locked=str(held))
         except NotConfigured as exc:
             facts = Facts(unusable=str(exc))
+        except psycopg.Error as exc:  # a probe before the step (the interrupted server's backends)
+            facts = Facts(unusable=_probe_error(exc))
         # a lock another call holds, or a database gone mid-call: the first rule that applies now
         state = self.load_state()
         decision = decide(state, call, facts, self.gates, self.clock())
@@ -185,9 +229,10 @@ class Guard:
         soak = None
         if needs_soak_clock(state, call):
             soak = SoakClock(self.probes.soak_elapsed_s(state, self.journal.journal_id(), self.clock()))
+        self._seen_tampered = self.tampered(needed)
         facts = Facts(
             config_problem=None if locked else self.probes.config_problem(environments_of(call)),
-            tampered=self.tampered(needed),
+            tampered=self._seen_tampered,
             soak=soak,
             changed_sql=self._changed_sql(state) if locked else (),
         )
@@ -197,16 +242,9 @@ class Guard:
 
     def _decide(self, state: RunState, call: Call, facts: Facts) -> Refuse | Replay | Run:
         decision = decide(state, call, facts, self.gates, self.clock())
-        if isinstance(decision, Run) and needs_drift_check(
-            call
-        ):  # rule 6 asks the database: only when it matters
-            decision = decide(
-                state,
-                call,
-                replace(facts, drift=tuple(self.probes.staging_drift(state))),
-                self.gates,
-                self.clock(),
-            )
+        if needs_drift_check(call) and _at_the_gates(decision):  # rule 6 asks the database: only then
+            self._seen_drift = tuple(self.probes.staging_drift(state))
+            decision = decide(state, call, replace(facts, drift=self._seen_drift), self.gates, self.clock())
         return decision
 
     @contextlib.contextmanager
@@ -239,7 +277,19 @@ class Guard:
         return recorded
 
     def _refuse(self, state: RunState, call: Call, args: ToolArgs, refusal: Refuse) -> NoReturn:
-        refused = Refused(str(refusal.code), scrub(refusal.message, self.settings.secrets()))
+        secrets_ = self.settings.secrets()
+        blockers = [
+            b.model_copy(update={"detail": scrub(b.detail, secrets_)}).model_dump(mode="json")
+            for b in blocker_models(refusal.blockers)
+        ]
+        # `next` lists staging drift too when this call looked at it (the soak ticket's gates)
+        following = self.next_of(state, Facts(drift=self._seen_drift, tampered=self._seen_tampered))
+        refused = Refused(
+            str(refusal.code),
+            scrub(refusal.message, secrets_),
+            next=following.model_dump(mode="json") if following else None,
+            blockers=blockers,
+        )
         with contextlib.suppress(JournalError):  # a journal that cannot be appended to still refuses
             self._journal_refusal(state, call, args, refused)
         raise refused
@@ -253,7 +303,7 @@ class Guard:
             environment=call.environment,
             args=args.journaled(),
             outcome=f"REFUSED {refused.code}",
-            details={"message": refused.message},
+            details={"message": refused.message, "blockers": [b["code"] for b in refused.blockers]},
             log_text=execlog.refusal_block(
                 tool=call.tool,
                 environment=call.environment,
@@ -360,14 +410,16 @@ class Guard:
             if runtime.cancel_event.is_set():  # the cancelled query's error: report the cancellation itself
                 reason = "cancelled by the client"
                 return _interrupted_outcome(call.tool, reason), reason
-            text = scrub(
-                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                self.settings.secrets(),
+            cause = cause_of(exc)
+            # never the traceback: its rendering may show locals, DSNs among them
+            log.warning(
+                "step stopped by an error",
+                tool=call.tool,
+                environment=call.environment,
+                cause=cause.kind,
+                error=f"{type(exc).__name__}: {cause.detail}",
             )
-            return StepOutcome(
-                checks=[Check(name="step ran without error", expected=True, actual=text, passed=False)],
-                summary=f"{call.tool} failed with an error ({text}); fix the cause, then call {call.tool} again or roll back.",
-            ), None
+            return _error_outcome(call, cause, self.settings.secrets()), None
         finally:
             runtime.close()
 
@@ -382,11 +434,11 @@ class Guard:
 
     # -- operator actions (CLI only; no MCP tool reaches these) --------------------------------------
 
-    def approve_production(self, by: str) -> dict[str, object]:
-        return operator.approve_production(self, by)
+    def approve_production(self, by: str, *, interactive: bool = False) -> dict[str, object]:
+        return operator.approve_production(self, by, interactive=interactive)
 
-    def approve_rollback(self, by: str) -> dict[str, object]:
-        return operator.approve_rollback(self, by)
+    def approve_rollback(self, by: str, *, interactive: bool = False) -> dict[str, object]:
+        return operator.approve_rollback(self, by, interactive=interactive)
 
     def sign_off(self, by: str, role: str, note: str | None = None) -> dict[str, object]:
         return operator.sign_off(self, by, role, note)
@@ -401,8 +453,41 @@ class Guard:
         return operator.abandon(self, reason)
 
 
+def _probe_error(exc: psycopg.Error) -> str:
+    cause = cause_of(exc)
+    return f"a check the guard makes before the step failed: {cause.sentence('call again')}"
+
+
+def _at_the_gates(decision: Refuse | Replay | Run) -> bool:
+    """The call got past every rule before rule 6 but the time and human gates: staging drift is the
+    next thing to know about (for the real call, or for a dry run's blockers)."""
+    if isinstance(decision, Run):
+        return True
+    return isinstance(decision, Refuse) and all(
+        b.code in DRY_RUN_PASSES or b.code == "LOCKED" for b in decision.blockers
+    )
+
+
 def _scope(args: ToolArgs) -> Scope | None:
     return args.scope if isinstance(args, RollbackArgs) else None
+
+
+def _error_outcome(call: Call, cause: Cause, secrets: list[str]) -> StepOutcome[BaseModel]:
+    """A step that stopped with an error: a FAIL whose check and summary name the cause and the fix."""
+    where = f" on {call.environment}" if call.environment else ""
+    again = f"call {call.tool} again" + (f" with environment={call.environment}" if call.environment else "")
+    if call.tool not in ("preflight", "backup", "rollback"):  # nothing of theirs to roll back
+        again += f", or call rollback with environment={call.environment}"
+    detail = scrub(cause.detail, secrets)
+    return StepOutcome(
+        checks=[
+            Check(
+                name="step ran without error", expected=True, actual=f"{cause.kind}: {detail}", passed=False
+            )
+        ],
+        summary=scrub(f"{call.tool}{where} stopped: {cause.sentence(again)}.", secrets),
+        actions=[f"stopped by an error ({cause.kind}): {detail}"],
+    )
 
 
 def _interrupted_outcome(tool: str, reason: str) -> StepOutcome[BaseModel]:

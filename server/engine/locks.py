@@ -15,6 +15,7 @@ from server import db
 from server.errors import NotConfigured
 from server.runbook import Env
 from server.settings import Settings
+from tools.lib.identity import DatabaseIdentity, identity_of
 from tools.lib.pooler import lock_is_safe
 
 RUN_LOCK = ".run.lock"
@@ -60,11 +61,11 @@ def run_dir_lock_free(run_dir: Path) -> bool:
 def advisory_locks(
     settings: Settings, environments: tuple[Env, ...], run_id: str, best_effort: bool = False
 ) -> Iterator[list[int]]:
-    """Hold the advisory lock on each database for the call, yielding the lock sessions' pids;
+    """Hold the advisory lock on each database for the call, yielding the lock sessions' server pids;
     LockHeld when another session holds it. best_effort skips unreachable databases (preflight
     reports them as failed checks instead of being refused)."""
     held: list[db.Conn] = []
-    locked: list[db.Conn] = []
+    locked: dict[DatabaseIdentity, db.Conn] = {}
     pids: list[int] = []
     try:
         for env in environments:
@@ -78,27 +79,39 @@ def advisory_locks(
                     continue
                 raise
             held.append(conn)
-            if not lock_is_safe(conn, dsn, run_id, env, best_effort):
-                continue  # preflight's own check fails it; a session lock there would outlive the call
-            row = db.query_one(
-                conn, "SELECT pg_try_advisory_lock(%s) AS ok, pg_backend_pid() AS pid", [ADVISORY_KEY]
-            )
+            try:
+                # once per database: two DSNs that name one database (a misconfiguration preflight
+                # reports as a FAIL) must not make a call wait for its own lock
+                identity = identity_of(conn)
+                if identity in locked:
+                    continue
+                if not lock_is_safe(conn, dsn, run_id, env, best_effort):
+                    continue  # preflight's own check fails it; a session lock there would outlive the call
+                row = db.query_one(
+                    conn, "SELECT pg_try_advisory_lock(%s) AS ok, pg_backend_pid() AS pid", [ADVISORY_KEY]
+                )
+            except psycopg.Error as exc:  # e.g. a statement_timeout in the DSN's options
+                if best_effort:
+                    continue  # preflight reports the database's error as a failed check
+                raise NotConfigured(
+                    f"the {env} database answered the lock session with an error "
+                    f"({exc.sqlstate} {exc.diag.message_primary or type(exc).__name__})"
+                ) from exc
             assert row is not None
             pids.append(int(row["pid"]))
-            if row["ok"]:
-                locked.append(conn)
-            else:
+            if not row["ok"]:
                 holder = db.query_one(conn, db.sql_file("common/advisory_holder.sql"), {"key": ADVISORY_KEY})
                 who = f" by {holder['application_name']} (pid {holder['pid']})" if holder else ""
                 raise LockHeld(
                     f"another menuca-migrate call holds the lock on the {env} database{who}: wait for it "
                     "to finish (call status), then call again."
                 )
+            locked[identity] = conn
         # the server's pids, not libpq's: behind a pooler the key it hands out is its own
         yield pids
     finally:
         for conn in held:
-            if conn in locked:  # a session-mode pooler resets the server session only after close
+            if conn in locked.values():  # a session-mode pooler resets the server session only after close
                 with contextlib.suppress(psycopg.Error):
                     conn.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
             with contextlib.suppress(psycopg.Error):

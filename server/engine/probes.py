@@ -20,6 +20,7 @@ from server.settings import Settings, redact_dsn
 from tools.lib.drift import staging_drift
 from tools.lib.health import SamplePlan, take_sample
 from tools.lib.health_models import HealthSample
+from tools.lib.identity import DatabaseIdentity, configuration_problem, identity_of
 
 STALE_BACKEND_WAIT_S = 10.0
 
@@ -86,26 +87,19 @@ class DatabaseProbes:
         if missing:
             names = " and ".join(f"MENUCA_{env.upper()}_DSN" for env in missing)
             return f"{names} not set: configure both databases (environment or --staging-dsn/--production-dsn) and restart the server"
-        identities: dict[Env, tuple[object, ...]] = {}
+        identities: dict[Env, DatabaseIdentity] = {}
         for env in ENVIRONMENTS:
             dsn = self.settings.dsn(env) or ""
             try:  # autocommit: a read closed inside its transaction would count as a rollback (§12)
                 with db.session(dsn, autocommit=True) as conn:
-                    row = db.query_one(conn, db.sql_file("common/identity.sql"))
+                    identities[env] = identity_of(conn)
             except NotConfigured as exc:
                 if env in environments:
                     return f"{env} database unreachable: {exc}"
                 continue  # the other database is down: it cannot be the one this call writes to
             except psycopg.Error as exc:
                 return f"{env} database ({redact_dsn(dsn)}) answered with an error: {exc.diag.message_primary or exc}"
-            assert row is not None
-            identities[env] = (row["system_identifier"], row["datname"], row["postmaster_start"])
-        if len(identities) == 2 and identities["staging"] == identities["production"]:
-            return (
-                "staging and production are the same database (same system_identifier, name and start time): "
-                "point MENUCA_PRODUCTION_DSN at the production database"
-            )
-        return None
+        return configuration_problem(identities, self.settings.allow_same_server)
 
     def staging_drift(self, state: RunState) -> list[str]:
         # autocommit: the check must not add rolled-back transactions to staging's soak window (§12)

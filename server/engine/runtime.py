@@ -11,11 +11,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
 from server import db
 from server.errors import NotConfigured
+from server.journal import sidecar
 from server.runbook import FIRST, Env, RunState, TicketEnv, ToolName
 from server.settings import Settings
 from tools.records import Baseline, PreflightRecord
@@ -28,6 +30,7 @@ PAUSE_POINTS = (
     "apply_rls:before_commit",
     "fix_combos:before_commit",
     "backup:after_dump",
+    "backup:during_scratch_restore",
     "rollback:during_restore",
 )
 
@@ -110,13 +113,19 @@ class StepRuntime:
         return records[-1].baseline[environment]
 
     def records(self, model: type[RecordT], ticket: str) -> list[RecordT]:
-        return [model.model_validate(record) for record in self.state.records.get(ticket, [])]
+        return [self._record(model, record) for record in self.state.records.get(ticket, [])]
 
     def completed_record(self, model: type[RecordT], ticket: str) -> RecordT | None:
         done = self.state.tickets[ticket]
         if done.completed_seq is None or done.record is None:
             return None
-        return model.model_validate(done.record)
+        return self._record(model, done.record)
+
+    def _record(self, model: type[RecordT], journaled: dict[str, Any]) -> RecordT:
+        """A journaled record, its large lists read back from their sidecar files."""
+        return model.model_validate(
+            sidecar.inflate(self.settings.run_dir, journaled, journaled.get("sidecars"))
+        )
 
     def cancel(self) -> None:
         """Called from another thread when the client cancels: stop the database work now."""

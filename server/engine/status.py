@@ -6,8 +6,25 @@ from typing import TYPE_CHECKING, cast
 
 from server.engine import health
 from server.engine.locks import run_dir_lock_free
-from server.runbook import TICKETS, RefusalCode, TicketStatus, fold, soak_remaining_s
-from tools.results import ApprovalModel, JournalHead, StatusResult, TicketStatusModel, TicketStatusName
+from server.runbook import (
+    BACKUP_TICKET,
+    TICKETS,
+    Env,
+    Facts,
+    RefusalCode,
+    Scope,
+    TicketStatus,
+    fold,
+    soak_remaining_s,
+)
+from tools.results import (
+    ApprovalModel,
+    JournalHead,
+    RollbackStatusModel,
+    StatusResult,
+    TicketStatusModel,
+    TicketStatusName,
+)
 
 if TYPE_CHECKING:
     from server.engine.guard import Guard
@@ -30,8 +47,16 @@ def run_status(guard: Guard) -> StatusResult:
             "until the operator runs `menuca-migrate verify-log` and restores the journal or abandons the run."
         )
     state = fold(read.events)
-    in_progress = any(t.status == TicketStatus.IN_PROGRESS for t in state.tickets.values())
+    blocked = guard.config_block(state)
+    if blocked is not None:
+        warnings.append(f"preflight FAILED on the configuration: {blocked}")
+    pending = state.rollback_pending if state.active else None
+    in_progress = pending is not None or any(
+        t.status == TicketStatus.IN_PROGRESS for t in state.tickets.values()
+    )
     lock_free = run_dir_lock_free(guard.settings.run_dir) if in_progress else True
+    # a rollback is journaled under its environment's backup ticket: that row shows its interruption
+    rollback_ticket = BACKUP_TICKET.get(cast(Env, pending.environment)) if pending else None
     tickets = [
         TicketStatusModel(
             ticket=ticket.id,
@@ -43,18 +68,33 @@ def run_status(guard: Guard) -> StatusResult:
             ),
             started_at=state.tickets[ticket.id].started_at,
             finished_at=state.tickets[ticket.id].finished_at,
-            interrupted=state.tickets[ticket.id].status == TicketStatus.IN_PROGRESS and lock_free,
+            interrupted=lock_free
+            and (state.tickets[ticket.id].status == TicketStatus.IN_PROGRESS or ticket.id == rollback_ticket),
         )
         for ticket in TICKETS
     ]
     approval = state.valid_approval()
     soak = soak_remaining_s(state, guard.clock(), guard.settings.soak_hours)
-    nxt = guard.next_of(state, tampered=tampered is not None)
+    running = next((t for t in TICKETS if state.tickets[t.id].status == TicketStatus.IN_PROGRESS), None)
+    locked = (
+        f"{running.describe()} is running in another call (it holds the run's lock); call status again "
+        "when it has finished."
+        if running is not None and not lock_free
+        else None
+    )
+    nxt = guard.next_of(state, Facts(locked=locked, tampered=tampered))
     complete = sum(1 for t in state.tickets.values() if t.status == TicketStatus.COMPLETE)
-    if nxt is None:
+    if pending is not None:
+        what = "was interrupted (no call is running it)" if lock_free else "is running"
+        summary = (
+            f"run {state.run_id}: a rollback scope={pending.scope} on {pending.environment} started at "
+            f"{pending.started_at} {what}; call rollback with environment={pending.environment} and "
+            f"scope={pending.scope} again before anything else."
+        )
+    elif nxt is None:
         summary = f"run {state.run_id} is complete: all {len(TICKETS)} tickets COMPLETE."
     else:
-        block = f" (blocked by {nxt.blocked_by})" if nxt.blocked_by else ""
+        block = f" (blocked by {', '.join(b.code for b in nxt.blockers)})" if nxt.blockers else ""
         summary = (
             f"{'run ' + state.run_id if state.active and state.run_id else 'no run in progress'}: "
             f"{complete} of {len(TICKETS)} tickets COMPLETE; next: {nxt.tool} on {nxt.environment} "
@@ -66,13 +106,28 @@ def run_status(guard: Guard) -> StatusResult:
         next=nxt,
         halted=state.halted,
         halt_reason=state.halt_reason,
-        approval=ApprovalModel(by=approval.by, at=approval.at) if approval else None,
+        approval=ApprovalModel(
+            by=approval.by,
+            at=approval.at,
+            interactive=approval.interactive,
+            note=None if approval.interactive else "approved without a terminal",
+        )
+        if approval
+        else None,
         soak_remaining_s=round(soak, 1) if soak is not None else None,
         journal_head=JournalHead(seq=state.head_seq, hash=state.head_hash),
         journal_ok=tampered is None,
         health=health.latest_status(read.events, state),
         watch=health.watch_status(read.events, state, guard.clock(), health.watch_hours(guard, state)),
         warnings=warnings,
+        rollback=RollbackStatusModel(
+            environment=cast(Env, pending.environment),
+            scope=cast(Scope | None, pending.scope),
+            started_at=pending.started_at,
+            interrupted=lock_free,
+        )
+        if pending is not None
+        else None,
         summary=summary,
     )
 

@@ -324,8 +324,7 @@ class Journal:
         else:
             _VERIFIED.remember(self.path, read, key, prev)
         for event in read.events:  # sidecars are files of their own: checked every time
-            details = event.get("details")
-            if not report.tampering and isinstance(details, dict) and "sidecars" in details:
+            if not report.tampering and sidecar.references(event):
                 if (missing := sidecar.problem(self.run_dir, event)) is not None:
                     report.tampering.append(f"entry seq {event.get('seq')}: {missing}")
         if with_log:

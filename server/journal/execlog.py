@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +14,18 @@ from server.runbook import EventKind
 
 HEAD = re.compile(r"^Journal head: seq (\d+), hash ([0-9a-f]{64})$")
 COMPLETE_LINE = re.compile(r"^STATUS: COMPLETE — TICKET (\d\d) (\w+) (\w+) — ")
-# Characters that could end a line, hide or reorder text: control characters, line and paragraph
-# separators, bidirectional overrides and marks. Caller text shows them as \uXXXX.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Characters that could end a line, hide or reorder what it says: control characters, line and
+# paragraph separators, and format characters (bidi marks and overrides, zero-width characters).
+_ESCAPED_CATEGORIES = {"Cc", "Zl", "Zp", "Cf"}
 
 
 def escape(text: str) -> str:
-    """Text that came from a caller, safe on one line: nothing in it can start a line of its own, and
-    `STATUS:` is written `STATUS\\:` so that only a real completion or rollback line contains it."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).replace("STATUS:", "STATUS\\:")
+    """Text that came from a caller, safe on one line (SPEC.md §7): each such character shown as \\uXXXX,
+    and `STATUS:` written `STATUS\\:` so that only a real completion or rollback line contains it."""
+    shown = "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch) in _ESCAPED_CATEGORIES else ch for ch in text
+    )
+    return shown.replace("STATUS:", "STATUS\\:")
 
 
 def _value(value: Any) -> str:
@@ -74,13 +78,22 @@ def ticket_block(
             "| --- | --- | --- | --- |",
         ]
         for check in checks:
-            verdict = "PASS" if check.get("passed") else "FAIL"
+            verdict = ("PASS" if check.get("passed") else "FAIL") + (
+                " (warning)" if check.get("warning") else ""
+            )
             lines.append(
                 f"| {_value(check.get('name'))} | {_value(check.get('expected'))} | "
                 f"{_value(check.get('actual'))} | {verdict} |"
             )
         lines.append("")
-        lines += [f"Warning: {_value(c['warning'])}" for c in checks if c.get("warning")]
+        warnings = [check for check in checks if check.get("warning")]
+        if warnings:
+            lines.append("Warnings:")
+            lines += [
+                f"- WARNING {_value(c.get('name'))}: {' '.join(str(c.get('warning')).split())}"
+                for c in warnings
+            ]
+            lines.append("")
     nxt = result.get("next")
     after = (
         f" Next: {nxt['tool']} ({nxt['environment']}, ticket {nxt['ticket']})."

@@ -1,6 +1,6 @@
-"""Sidecar files: a large value of a journaled result (the RLS test matrix, about 100 KB) is kept beside
-the journal in a file named by its sha256, which the entry records and verification checks, so that
-entries stay lean and reading the whole journal at every call stays cheap."""
+"""Sidecar files: a large list of a journaled result or record (the RLS test matrix, the policies a
+step left) is kept beside the journal in a file named by its sha256, which the entry records and
+verification checks, so that entries stay lean and reading the whole journal stays cheap."""
 
 from __future__ import annotations
 
@@ -22,43 +22,62 @@ def _path(run_dir: Path, digest: str) -> Path:
     return run_dir / SIDECAR_DIR / f"{digest}.json"
 
 
-def store(run_dir: Path, body: dict[str, Any]) -> dict[str, Any]:
-    """The entry body with each large list of details.result moved to a sidecar (left as [] in place)."""
-    details = body.get("details")
-    result = details.get("result") if isinstance(details, dict) else None
-    if not isinstance(result, dict):
-        return body
+def _write(run_dir: Path, data: bytes) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    path = _path(run_dir, digest)
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(path)
+    return digest
+
+
+def _lean(run_dir: Path, value: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The mapping with each large list moved to a sidecar (left as [] in place), and the references."""
     refs: dict[str, str] = {}
-    for name, value in result.items():
-        if not isinstance(value, list):
-            continue
-        data = _encode(value)
-        if len(data) <= MAX_INLINE:
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        path = _path(run_dir, digest)
-        if not path.exists():
-            path.parent.mkdir(mode=0o700, exist_ok=True)
-            partial = path.with_suffix(".partial")
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            partial.replace(path)
-        refs[name] = digest
-    if not refs:
+    for name, item in value.items():
+        if isinstance(item, list) and len(data := _encode(item)) > MAX_INLINE:
+            refs[name] = _write(run_dir, data)
+    return {**value, **{name: [] for name in refs}}, refs
+
+
+def store(run_dir: Path, body: dict[str, Any]) -> dict[str, Any]:
+    """The entry body with the large lists of details.result (refs in details.sidecars) and of
+    details.record (refs in the record's own `sidecars`) moved to sidecar files."""
+    details = body.get("details")
+    if not isinstance(details, dict):
         return body
-    lean = {**result, **{name: [] for name in refs}}
-    assert isinstance(details, dict)  # result was found inside it
-    return {**body, "details": {**details, "result": lean, "sidecars": refs}}
+    lean = dict(details)
+    if isinstance(details.get("result"), dict):
+        lean["result"], refs = _lean(run_dir, details["result"])
+        if refs:
+            lean["sidecars"] = refs
+    if isinstance(details.get("record"), dict):
+        record, refs = _lean(run_dir, details["record"])
+        lean["record"] = {**record, "sidecars": refs} if refs else record
+    return {**body, "details": lean}
+
+
+def references(event: dict[str, Any]) -> dict[str, str]:
+    """Every sidecar an entry refers to, by the value it holds (result.<name>, record.<name>)."""
+    details = event.get("details")
+    if not isinstance(details, dict):
+        return {}
+    record = details.get("record")
+    found = {f"result.{k}": str(v) for k, v in (details.get("sidecars") or {}).items()}
+    if isinstance(record, dict):
+        found |= {f"record.{k}": str(v) for k, v in (record.get("sidecars") or {}).items()}
+    return found
 
 
 def problem(run_dir: Path, event: dict[str, Any]) -> str | None:
     """Why a sidecar the entry refers to cannot be trusted (None: all are there, as recorded)."""
-    details = event.get("details")
-    refs = details.get("sidecars") if isinstance(details, dict) else None
-    for name, digest in (refs or {}).items():
+    for name, digest in references(event).items():
         path = _path(run_dir, str(digest))
         try:
             data = path.read_bytes()
@@ -70,10 +89,10 @@ def problem(run_dir: Path, event: dict[str, Any]) -> str | None:
 
 
 def inflate(run_dir: Path, result: dict[str, Any], refs: dict[str, str] | None) -> dict[str, Any]:
-    """A journaled result with its sidecar values back in place (verified by sha256 first)."""
+    """A journaled result (or record) with its sidecar values back in place (verified by sha256 first)."""
     if not refs:
         return result
-    full = dict(result)
+    full = {k: v for k, v in result.items() if k != "sidecars"}  # no result or record field has that name
     for name, digest in refs.items():
         data = _path(run_dir, digest).read_bytes()
         if hashlib.sha256(data).hexdigest() != digest:

@@ -3,6 +3,10 @@ rules of SPEC.md §5 in one `decide()`. The guard supplies the events, the facts
 settings; the property tests drive it with fakes."""
 
 from server.runbook.rules import (
+    APPROVE_PRODUCTION,
+    APPROVE_ROLLBACK,
+    DRY_RUN_PASSES,
+    Blocker,
     Call,
     Decision,
     Facts,
@@ -14,6 +18,7 @@ from server.runbook.rules import (
     SoakClock,
     SoakHealth,
     abandon_refusal,
+    call_blockers,
     decide,
     needs_drift_check,
     needs_soak_clock,
@@ -25,11 +30,14 @@ from server.runbook.rules import (
     rollback_targets,
     sign_off_refusal,
     soak_remaining_s,
+    staging_data_args,
+    suggested_args,
 )
 from server.runbook.state import (
     Approval,
     EventKind,
     Gates,
+    PendingRollback,
     RunState,
     TicketState,
     TicketStatus,
@@ -40,6 +48,7 @@ from server.runbook.state import (
 from server.runbook.tickets import (
     BACKUP_TICKET,
     BY_ID,
+    DATA_WRITING_ARGS,
     ENVIRONMENTS,
     FIRST,
     LAST,
@@ -63,8 +72,12 @@ from server.runbook.tickets import (
 )
 
 __all__ = [
+    "APPROVE_PRODUCTION",
+    "APPROVE_ROLLBACK",
     "BACKUP_TICKET",
     "BY_ID",
+    "DATA_WRITING_ARGS",
+    "DRY_RUN_PASSES",
     "ENVIRONMENTS",
     "FIRST",
     "LAST",
@@ -77,6 +90,7 @@ __all__ = [
     "TICKETS",
     "TICKET_TOOLS",
     "Approval",
+    "Blocker",
     "Call",
     "Decision",
     "Env",
@@ -84,6 +98,7 @@ __all__ = [
     "Facts",
     "Gates",
     "NextStep",
+    "PendingRollback",
     "RefusalCode",
     "Refuse",
     "Replay",
@@ -99,6 +114,7 @@ __all__ = [
     "ToolName",
     "abandon_refusal",
     "apply_event",
+    "call_blockers",
     "decide",
     "env_tickets",
     "fold",
@@ -114,6 +130,8 @@ __all__ = [
     "scope_tickets",
     "sign_off_refusal",
     "soak_remaining_s",
+    "staging_data_args",
+    "suggested_args",
     "ticket_for",
     "ticket_of",
 ]

@@ -50,6 +50,8 @@ class TicketState:
     record: dict[str, Any] | None = None
     completed_seq: int | None = None
     attempts: int = 0
+    # the arguments of the call that last passed or failed (what the agent chose, as journaled)
+    args: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,19 @@ class Approval:
     at: str
     seq: int
     bound_to_seq: int
+    # False: given without a terminal (`--yes`), so nobody typed the database name to confirm it
+    interactive: bool = False
+    evidence_sha256: str | None = None
+
+
+@dataclass
+class PendingRollback:
+    """A rollback that started and has no outcome yet: running, or interrupted by a crash."""
+
+    environment: str
+    scope: str | None
+    started_at: str | None
+    seq: int
 
 
 @dataclass
@@ -133,6 +148,7 @@ class RunState:
     halt_reason: str | None = None
     approval: Approval | None = None
     rollback_approvals: list[Approval] = field(default_factory=list)
+    rollback_pending: PendingRollback | None = None
     head_seq: int = 0
     head_hash: str | None = None
     pinned: Gates | None = None  # the gates the run's preflight pinned
@@ -210,6 +226,8 @@ def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
             at=str(event.get("ts")),
             seq=int(event["seq"]),
             bound_to_seq=int(details.get("bound_to_seq") or 0),
+            interactive=bool(details.get("interactive", False)),
+            evidence_sha256=details.get("evidence_sha256"),
         )
         if details.get("kind") == "rollback":
             state.rollback_approvals.append(approval)
@@ -218,6 +236,18 @@ def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
         return
     if ticket_id is None or ticket_id not in state.tickets:
         return
+    if event.get("tool") == "rollback":
+        if kind == EventKind.STARTED:
+            args: Mapping[str, Any] = event.get("args") or {}
+            scope = args.get("scope")
+            state.rollback_pending = PendingRollback(
+                environment=str(event.get("environment")),
+                scope=str(scope) if scope else None,
+                started_at=event.get("ts"),
+                seq=int(event.get("seq", 0)),
+            )
+        elif kind in (EventKind.FAILED, EventKind.ROLLED_BACK):
+            state.rollback_pending = None
     ticket = state.tickets[ticket_id]
     if kind == EventKind.STARTED and event.get("tool") != "rollback":
         ticket.status = TicketStatus.IN_PROGRESS
@@ -234,6 +264,7 @@ def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
         ticket.sidecars = details.get("sidecars")
         ticket.record = details.get("record")
         ticket.completed_seq = int(event["seq"]) if kind == EventKind.PASSED else None
+        ticket.args = dict(event.get("args") or {})
         if details.get("record") is not None:
             state.records.setdefault(ticket_id, []).append(details["record"])
     elif kind == EventKind.ROLLED_BACK:

@@ -1,6 +1,8 @@
 -- Every index of the schemas with its full definition and validity: the baseline a rollback must
--- return to exactly, and the input of the equivalence test (pg_index fields compared one by one).
+-- return to exactly, and the input of the equivalence test (pg_index fields compared one by one). The
+-- oid tells the index a run built from another one created later under the same name.
 SELECT n.nspname AS schema,
+       c.oid::bigint AS oid,
        c.relname AS name,
        t.relname AS "table",
        pg_get_indexdef(i.indexrelid) AS definition,

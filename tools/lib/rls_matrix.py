@@ -23,6 +23,8 @@ from psycopg.rows import tuple_row
 
 from server import db
 from server.db import Conn
+from tools.lib.causes import Cause, cause_of
+from tools.lib.per_table import per_table
 from tools.results import RlsTest
 
 MATRIX_FILE = "apply_rls/tests/matrix.sql"
@@ -37,6 +39,7 @@ SQL_FILES = (
     "apply_rls/tests/whoami.sql",
     "apply_rls/tests/checksums.sql",
     "apply_rls/tests/sequences.sql",
+    "common/tables.sql",
 )
 # Matrix ids start this far above each table's max(id): far from real rows and from rows that live
 # traffic inserts while the matrix runs.
@@ -142,6 +145,9 @@ class MatrixReport:
     checksums_after: dict[str, str] = field(default_factory=dict)
     sequences_before: dict[str, int | None] = field(default_factory=dict)
     sequences_after: dict[str, int | None] = field(default_factory=dict)
+    # why failing tests failed when the cause is not the policies (a timeout, a lock, a lost
+    # connection): the advice must name that, not "fix the policies"
+    environment_causes: list[Cause] = field(default_factory=list)
 
     @property
     def passed(self) -> int:
@@ -235,7 +241,7 @@ def _test(name: str, fields: dict[str, str], statement: str) -> MatrixTest:
 
 def run_matrix(conn: Conn) -> list[RlsTest]:
     """Run every test on an idle owner connection; nothing it does is ever committed."""
-    return _run(conn)
+    return _run(conn)[0]
 
 
 def run_subset(conn: Conn, names: tuple[str, ...]) -> list[RlsTest]:
@@ -245,29 +251,30 @@ def run_subset(conn: Conn, names: tuple[str, ...]) -> list[RlsTest]:
     missing = [name for name in names if name not in by_name]
     if missing:
         raise MatrixError(f"{MATRIX_FILE} has no test named {missing[0]!r}")
-    return _run(conn, tuple(by_name[name] for name in names))
+    return _run(conn, tuple(by_name[name] for name in names))[0]
 
 
 def run_matrix_report(conn: Conn) -> MatrixReport:
     """run_matrix between two owner readings of every table's checksum and every sequence's value."""
     before, seq_before = _fingerprint(conn)
-    tests = _run(conn)
+    tests, causes = _run(conn)
     after, seq_after = _fingerprint(conn)
-    return MatrixReport(tests, before, after, seq_before, seq_after)
+    return MatrixReport(tests, before, after, seq_before, seq_after, causes)
 
 
 def _fingerprint(conn: Conn) -> tuple[dict[str, str], dict[str, int | None]]:
     with conn.transaction(force_rollback=True):
-        sums = db.query_all(conn, db.sql_file("apply_rls/tests/checksums.sql"), {})
+        sums = per_table(conn, "apply_rls/tests/checksums.sql", ["menuca_v3"])
         seqs = db.query_all(conn, db.sql_file("apply_rls/tests/sequences.sql"))
     return {r["table"]: r["checksum"] for r in sums}, {r["sequence"]: r["last_value"] for r in seqs}
 
 
-def _run(conn: Conn, only: tuple[MatrixTest, ...] | None = None) -> list[RlsTest]:
+def _run(conn: Conn, only: tuple[MatrixTest, ...] | None = None) -> tuple[list[RlsTest], list[Cause]]:
     tests = load_tests() if only is None else only
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise MatrixError("the matrix needs an idle connection (it opens and rolls back its own transaction)")
     results: list[RlsTest] = []
+    causes: list[Cause] = []
     with conn.transaction(force_rollback=True):
         db.query_all(
             conn,
@@ -281,10 +288,13 @@ def _run(conn: Conn, only: tuple[MatrixTest, ...] | None = None) -> list[RlsTest
         counts = db.query_one(conn, db.sql_file("apply_rls/tests/expected_counts.sql"), params)
         params.update(counts or {})
         for test in tests:
-            results.append(_run_one(conn, test, params))
+            result, cause = _run_one(conn, test, params)
+            results.append(result)
+            if cause is not None:
+                causes.append(cause)
         if _whoami(conn)["role"] != owner:  # savepoints end SET LOCAL ROLE; prove it did
             raise MatrixError(f"the session did not return to {owner} after the tests")
-    return results
+    return results, causes
 
 
 def _fixtures(conn: Conn) -> dict[str, Any]:
@@ -294,7 +304,7 @@ def _fixtures(conn: Conn) -> dict[str, Any]:
             "the data has fewer than two restaurants with dishes: tenants A and B cannot be chosen"
         )
     params: dict[str, Any] = dict(row)
-    for base in db.query_all(conn, db.sql_file("apply_rls/tests/id_bases.sql"), {"offset": ID_OFFSET}):
+    for base in per_table(conn, "apply_rls/tests/id_bases.sql", ["menuca_v3"], {"offset": ID_OFFSET}):
         params[f"new_{base['table']}"] = int(base["base"])
     # Tenants without an inactive (or active) real dish fall back to the matrix's own rows.
     params["a_inactive_dish"] = params["a_inactive_dish"] or params["new_dishes"] + 1
@@ -331,7 +341,8 @@ class _Observed:
     error: psycopg.Error | None = None
 
 
-def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> RlsTest:
+def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> tuple[RlsTest, Cause | None]:
+    """The test's result, and the cause of its failure when that lies outside the policies."""
     identity = IDENTITIES[test.identity]
     control: _Observed | None = None
     observed = _Observed()
@@ -350,7 +361,9 @@ def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> RlsTest:
         if _as_role(who, identity.role):
             observed = _execute(conn, test, params)
     passed, actual = _judge(test, identity, who, observed, control, params)
-    return RlsTest(
+    causes = [cause_of(e) for e in (control.error if control else None, observed.error) if e is not None]
+    outside = next((c for c in causes if c.environmental), None)
+    result = RlsTest(
         name=test.name,
         role=identity.role,
         identity=identity.description,
@@ -360,6 +373,7 @@ def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> RlsTest:
         actual=actual,
         passed=passed,
     )
+    return result, None if passed else outside
 
 
 def _execute(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> _Observed:

@@ -16,6 +16,7 @@ from psycopg import errors, sql
 
 from server import db
 from server.runbook import Env
+from tools.lib.causes import Cause, cause_of
 from tools.results import Check
 from tools.step import StepContext
 
@@ -48,6 +49,7 @@ class TxResult:
     checks: list[Check] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
     error: str | None = None
+    cause: Cause | None = None  # why it did not commit, when a statement failed or the locks never came
 
 
 def _describe_blocker(row: Mapping[str, Any]) -> str:
@@ -147,10 +149,17 @@ def in_transaction(
                 conn.rollback()
                 ctx.checkpoint()  # a cancel interrupts the statement: report it as the interruption it is
                 result.error = f"{exc.sqlstate or ''} {exc.diag.message_primary or exc}".strip()
+                result.cause = cause_of(exc)
                 return result
         result.error = (
             f"could not lock the tables within {lock_timeout()} in {LOCK_ATTEMPTS} attempts: other sessions "
             "hold locks on them"
+        )
+        result.cause = Cause(
+            "lock",
+            result.error,
+            "other sessions held locks on the tables through every attempt",
+            "let the sessions named in blocking_sessions finish (or end them)",
         )
         return result
     finally:

@@ -24,7 +24,7 @@ _DEFINITION = re.compile(
     r"^CREATE (?P<unique>UNIQUE )?INDEX \S+ ON (?:ONLY )?(?P<table>\S+) USING (?P<rest>.*)$"
 )
 
-Action = Literal["created", "present", "equivalent", "rebuilt", "planned", "failed"]
+Action = Literal["created", "present", "equivalent", "rebuilt", "conflict", "planned", "failed"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class IndexDecision:
     @property
     def covering(self) -> str | None:
         """The index that covers the target when the decision holds (None when it does not)."""
-        if self.action == "failed" or self.build:
+        if self.action in ("failed", "conflict") or self.build:
             return None
         return self.equivalent_to or self.target.name
 
@@ -140,10 +140,13 @@ def decide_targets(conn: db.Conn, baseline: Baseline) -> list[IndexDecision]:
         current = by_name.get(target.name)
         if current is not None and current["valid"]:
             if normalize(current["definition"]) != definition:
-                decision = IndexDecision(target, definition, "failed", build=False)
+                # someone else's index under the target's name (a DBA's hotfix, say): kept, never dropped
+                decision = IndexDecision(target, definition, "conflict", build=False)
                 decision.problem = (
-                    f"an index named {target.name} exists with another definition ({current['definition']}); "
-                    "rename or drop it, then call apply_indexes again"
+                    f"conflict: an index named {target.name} exists with another definition "
+                    f"({current['definition']}) and was kept; it is not this run's to drop: a DBA decides "
+                    "whether to rename it, drop it or give it the target's definition, then call "
+                    "apply_indexes again"
                 )
             else:
                 action: Action = "present" if target.name in baseline_names else "created"
