@@ -20,6 +20,7 @@ from server import db
 from server.engine import operator, status
 from server.engine.locks import LockHeld, run_dir_lock, run_dir_lock_free
 from server.engine.probes import DatabaseProbes, Probes
+from server.engine.progress import ProgressFile, Running
 from server.engine.record import Attempt, UnmodelledResult, record_outcome
 from server.engine.runtime import ProgressFn, StepRuntime
 from server.errors import JournalError, NotConfigured, Refused
@@ -49,7 +50,7 @@ from server.runbook import (
 from server.settings import Settings, scrub
 from tools.lib.causes import Cause, cause_of
 from tools.records import PreflightRecord
-from tools.results import Check, Next, RollbackArgs, StatusResult, TicketResult, ToolArgs
+from tools.results import Check, Next, Progress, RollbackArgs, StatusResult, TicketResult, ToolArgs
 from tools.step import StepFn, StepInterrupted, StepOutcome, check
 
 log = get_logger(__name__)
@@ -327,11 +328,18 @@ class Guard:
             is_halted=lambda: self.load_state().halted,
             required_sql_files=self.required_sql_files,
             on_progress=hooks.on_progress,
+            progress_file=None
+            if call.dry_run
+            else _progress_file(self.settings, run_id, ticket_id, call, started_at),
         )
         if hooks.on_runtime:
             hooks.on_runtime(runtime)
         begun = time.monotonic()
-        outcome, interrupted = self._run_step(call, args, decision, runtime)
+        try:
+            outcome, interrupted = self._run_step(call, args, decision, runtime)
+        finally:
+            if runtime.progress_file is not None:
+                runtime.progress_file.remove()
         attempt = Attempt(
             call=call,
             args=args,
@@ -407,6 +415,22 @@ class Guard:
 def _probe_error(exc: psycopg.Error) -> str:
     cause = cause_of(exc)
     return f"a check the guard makes before the step failed: {cause.sentence('call again')}"
+
+
+def _progress_file(settings: Settings, run_id: str, ticket: str, call: Call, started_at: str) -> ProgressFile:
+    running = Running(
+        run_id=run_id,
+        ticket=ticket,
+        tool=call.tool,
+        environment=call.environment or "both",
+        pid=os.getpid(),
+        started_at=started_at,
+        progress=Progress(done=0),
+    )
+    progress_file = ProgressFile(settings.run_dir, running)
+    with contextlib.suppress(OSError):
+        progress_file.update(0, None, "starting")
+    return progress_file
 
 
 def _scope(args: ToolArgs) -> Scope | None:
