@@ -280,7 +280,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from server.dev.demo import default_run_dir, run_demo
 
     explicit = args.run_dir or os.environ.get("MENUCA_RUN_DIR")
-    report = run_demo(args.scale, settings.run_dir if explicit else default_run_dir(), args.keep)
+    report = run_demo(
+        args.scale,
+        settings.run_dir if explicit else default_run_dir(),
+        args.keep,
+        call_budget_s=settings.call_budget_s,
+    )
     tickets = report.final.get("tickets") or []
     ok = report.verified and len(tickets) == 11 and all(t["status"] == "COMPLETE" for t in tickets)
     return 0 if ok else 1

@@ -3,6 +3,8 @@ Each builds its tool's argument model and hands the call to the guard in a worke
 
 from __future__ import annotations
 
+import contextlib
+import time
 from typing import Annotated, Literal, TypeVar, cast
 
 import anyio
@@ -13,11 +15,11 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from server.engine import registry
-from server.engine.guard import CallHooks, Guard
-from server.engine.runtime import StepRuntime
+from server.engine.guard import Guard
+from server.engine.jobs import JOBS, wait_briefly
 from server.errors import JournalError, NotConfigured, Refused
 from server.settings import Settings, scrub
 from tools.results import (
@@ -76,31 +78,43 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         return registry.make_guard(settings)
 
     async def run_call(args: ToolArgs, ctx: Context, model: type[ResultT]) -> ResultT:
-        runtime_box: list[StepRuntime] = []
+        """The call runs as a job of this process: wait for it at most the call budget (attaching to
+        the same call already running, SPEC.md §14); answer RUNNING when it goes on past that."""
 
         def on_progress(done: float, total: float | None, message: str | None) -> None:
-            anyio.from_thread.run(ctx.report_progress, done, total, message)
+            with contextlib.suppress(Exception):  # a caller that is gone must not stop the work
+                anyio.from_thread.run(ctx.report_progress, done, total, message)
 
-        hooks = CallHooks(on_progress=on_progress, on_runtime=runtime_box.append)
+        key = (str(settings.run_dir), args.model_dump_json())
+        job, attached = JOBS.attach_or_start(key, lambda hooks: guard().call(args, hooks))
+        job.listen(on_progress)
+        begun = time.monotonic()
         try:
-            result = await anyio.to_thread.run_sync(lambda: guard().call(args, hooks), abandon_on_cancel=True)
+            ended = await anyio.to_thread.run_sync(
+                lambda: wait_briefly(job, settings.call_budget_s), abandon_on_cancel=True
+            )
         except anyio.get_cancelled_exc_class():
-            for runtime in runtime_box:  # the client cancelled: stop the database work now
-                runtime.cancel()
+            job.listen(None)
+            job.cancel()  # the caller cancelled while waiting: stop the database work at its next safe point
             raise
+        job.listen(None)
+        try:
+            if not ended:
+                JOBS.answered_running(job)
+                result = await anyio.to_thread.run_sync(
+                    lambda: guard().running_answer(args, job.progress, time.monotonic() - begun)
+                )
+            else:
+                JOBS.picked_up(job)
+                result = job.outcome()
+                if attached and job.answered_running:  # the work outlived an earlier RUNNING answer
+                    recorded = result
+                    result = await anyio.to_thread.run_sync(lambda: guard().picked_up(args, recorded))
         except Refused as refused:
             raise ToolError(str(refused)) from None
         except (NotConfigured, JournalError) as exc:
             raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
-        if isinstance(result, model):
-            return result
-        try:
-            return model.model_validate(result.model_dump())
-        except ValidationError as exc:  # a defect: still never a bare "Error executing tool"
-            raise ToolError(
-                f"{args.tool} ended with a result that does not match its schema ({exc.error_count()} "
-                f"problem(s)): {scrub(result.summary, settings.secrets())}"
-            ) from None
+        return model.model_validate(result.model_dump())
 
     @mcp.tool(
         description="Where the run stands: every ticket's status, what to call next and what blocks it, "

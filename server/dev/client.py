@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,3 +88,22 @@ async def call_tool(
         refused=match.group(1) if (result.is_error and match) else None,
         message=match.group(2) if match else text,
     )
+
+
+async def call_until_done(
+    client: Client,
+    name: str,
+    arguments: dict[str, Any] | None = None,
+    progress: ProgressFnT | None = None,
+    on_wait: Callable[[ToolOutcome], None] | None = None,
+) -> tuple[ToolOutcome, int]:
+    """A tool call repeated with the same arguments while the server answers RUNNING (SPEC.md §14: the
+    work goes on in the server; the same call again waits for it); the final answer and the calls made."""
+    calls = 1
+    outcome = await call_tool(client, name, arguments, progress)
+    while outcome.status == "RUNNING":
+        if on_wait is not None:
+            on_wait(outcome)
+        outcome = await call_tool(client, name, arguments, progress)
+        calls += 1
+    return outcome, calls

@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 
-from server.dev.client import ToolOutcome, call_tool, connect, server_env
+from server.dev.client import ToolOutcome, call_tool, call_until_done, connect, server_env
 from server.dev.embedded_pg import EmbeddedPostgres
 from server.dev.seed import seed_database
 from server.engine.registry import make_guard
@@ -114,6 +114,7 @@ async def agent(settings: Settings, screen: Screen, report: DemoReport) -> None:
         soak_hours=settings.soak_hours,
         require_approval=settings.require_approval,
         allow_same_server=settings.allow_same_server,
+        extra={"MENUCA_CALL_BUDGET_S": f"{settings.call_budget_s:g}"},
     )
     with open(settings.run_dir / "server.log", "a", encoding="utf-8") as errlog:
         async with connect(env, errlog=errlog) as client:
@@ -170,9 +171,13 @@ async def _call(
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         screen.bar(label, progress, total, message)
 
+    def waiting(answer: ToolOutcome) -> None:
+        screen.end_bar()
+        screen.line(f"  {label}: RUNNING — {(answer.result or {}).get('summary', '')[:90]} (calling again)")
+
     started = time.monotonic()
-    outcome = await call_tool(client, tool, args, progress=on_progress)
-    report.calls += 1
+    outcome, calls = await call_until_done(client, tool, args, progress=on_progress, on_wait=waiting)
+    report.calls += calls
     screen.end_bar()
     seconds = time.monotonic() - started
     result = outcome.result or {}
@@ -186,7 +191,9 @@ async def _call(
     return outcome
 
 
-def run_demo(scale: float, run_dir: Path, keep: bool, screen: Screen | None = None) -> DemoReport:
+def run_demo(
+    scale: float, run_dir: Path, keep: bool, screen: Screen | None = None, call_budget_s: float = 45.0
+) -> DemoReport:
     screen = screen or Screen()
     began = time.monotonic()
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -206,6 +213,7 @@ def run_demo(scale: float, run_dir: Path, keep: bool, screen: Screen | None = No
             soak_hours=0,
             require_approval=True,
             allow_same_server=True,  # both databases live on one embedded server
+            call_budget_s=call_budget_s,
         )
         screen.line(
             "the agent starts `menuca-migrate serve` over stdio and follows `next` (soak window 0 for the demo)"

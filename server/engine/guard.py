@@ -17,7 +17,7 @@ import psycopg
 from pydantic import BaseModel
 
 from server import db
-from server.engine import operator, status
+from server.engine import operator, progress, status
 from server.engine.locks import LockHeld, run_dir_lock, run_dir_lock_free
 from server.engine.probes import DatabaseProbes, Probes
 from server.engine.progress import ProgressFile, Running
@@ -38,7 +38,6 @@ from server.runbook import (
     Replay,
     Run,
     RunState,
-    Scope,
     SoakClock,
     TicketStatus,
     decide,
@@ -146,7 +145,7 @@ class Guard:
 
     def call(self, args: ToolArgs, hooks: CallHooks | None = None) -> TicketResult:
         """Run one tool call under every rule of SPEC.md §5; returns its result or raises Refused."""
-        call = Call(tool=args.tool, environment=args.environment_of, dry_run=args.dry_run, scope=_scope(args))
+        call = _call_of(args)
         state = self._receive(call, args)
         try:
             decision = self._decide(state, call, self._facts(state, call, locked=False))
@@ -164,7 +163,8 @@ class Guard:
                     return self._answer(state, call, args, decision)
                 return self._execute(state, call, args, decision, hooks or CallHooks(), run_id, own_pids)
         except LockHeld as held:
-            facts = Facts(locked=str(held))
+            running = progress.read(self.settings.run_dir)
+            facts = Facts(locked=f"{held} Now: {running.describe()}." if running else str(held))
         except NotConfigured as exc:
             facts = Facts(unusable=str(exc))
         except psycopg.Error as exc:  # a probe before the step (the interrupted server's backends)
@@ -247,6 +247,78 @@ class Guard:
             outcome="REPLAYED",
         )
         return recorded
+
+    # -- long calls (SPEC.md §14): the MCP adapter runs call() in a job and answers within the budget --
+
+    def running_answer(self, args: ToolArgs, progress: Progress, waited_s: float) -> TicketResult:
+        """The answer to a caller whose call is still working after the call budget: RUNNING, with the
+        progress, `next` naming the very same call; journaled (and logged) as such."""
+        call = _call_of(args)
+        state = self.load_state()
+        how_far = f" ({progress.done:g} of {progress.total:g})" if progress.total else ""
+        doing = f": {progress.message}" if progress.message else ""
+        summary = (
+            f"{call.tool} is still working after {waited_s:.0f} s{how_far}{doing}. The work goes on in the "
+            f"server: call {call.tool} again with the same arguments to wait for its result (other calls are "
+            "refused LOCKED meanwhile; status shows its progress)."
+        )
+        ticket_id = call.ticket_id or FIRST.id
+        model = self.result_models.get(call.tool, UnmodelledResult)
+        common: dict[str, object] = {
+            "run_id": state.run_id,
+            "ticket": ticket_id,
+            "tool": call.tool,
+            "environment": call.environment or "both",
+            "status": "RUNNING",
+            "checks": [],
+            "summary": summary,
+            "next": Next(
+                ticket=ticket_id, tool=call.tool, environment=call.environment or "both", blocked_by=None
+            ),
+            "replayed": False,
+            "duration_ms": int(waited_s * 1000),
+            "progress": progress,
+        }
+        if call.tool == "rollback":
+            common["scope"] = call.scope
+        answer = model.model_validate(common)
+        with contextlib.suppress(JournalError):  # the answer stands even when the journal is not writable
+            self.journal.append(
+                EventKind.RUNNING,
+                run_id=state.run_id,
+                ticket=call.ticket_id,
+                tool=call.tool,
+                environment=call.environment,
+                args=args.journaled(),
+                outcome="RUNNING",
+                details={"progress": progress.model_dump(), "waited_ms": answer.duration_ms},
+                log_text=execlog.running_block(
+                    ticket=call.ticket_id,
+                    tool=call.tool,
+                    environment=call.environment,
+                    run_id=state.run_id,
+                    args=args.journaled(),
+                    text=summary,
+                ),
+            )
+        return answer
+
+    def picked_up(self, args: ToolArgs, result: TicketResult) -> TicketResult:
+        """The first call after work that outlived its RUNNING answer: that work's recorded result
+        (PASS, FAIL or the rollback's), replayed; nothing runs."""
+        call = _call_of(args)
+        state = self._receive(call, args)
+        self.journal.append(
+            EventKind.REPLAYED,
+            run_id=state.run_id,
+            ticket=call.ticket_id,
+            tool=call.tool,
+            environment=call.environment,
+            args=args.journaled(),
+            outcome="REPLAYED",
+            details={"picked_up": True},
+        )
+        return result.model_copy(update={"replayed": True, "next": self.next_of(state)})
 
     def _refuse(self, state: RunState, call: Call, args: ToolArgs, refusal: Refuse) -> NoReturn:
         refused = Refused(str(refusal.code), scrub(refusal.message, self.settings.secrets()))
@@ -433,8 +505,9 @@ def _progress_file(settings: Settings, run_id: str, ticket: str, call: Call, sta
     return progress_file
 
 
-def _scope(args: ToolArgs) -> Scope | None:
-    return args.scope if isinstance(args, RollbackArgs) else None
+def _call_of(args: ToolArgs) -> Call:
+    scope = args.scope if isinstance(args, RollbackArgs) else None
+    return Call(tool=args.tool, environment=args.environment_of, dry_run=args.dry_run, scope=scope)
 
 
 def _error_outcome(call: Call, cause: Cause, secrets: list[str]) -> StepOutcome[BaseModel]:

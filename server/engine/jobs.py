@@ -13,16 +13,9 @@ from dataclasses import dataclass, field
 
 from server.engine.guard import CallHooks
 from server.engine.runtime import ProgressFn, StepRuntime
-from tools.results import TicketResult
+from tools.results import Progress, TicketResult
 
 Work = Callable[[CallHooks], TicketResult]
-
-
-@dataclass
-class Progress:
-    done: float = 0.0
-    total: float | None = None
-    message: str | None = None
 
 
 @dataclass
@@ -33,7 +26,7 @@ class Job:
     done: threading.Event = field(default_factory=threading.Event)
     result: TicketResult | None = None
     error: BaseException | None = None
-    progress: Progress = field(default_factory=Progress)
+    progress: Progress = field(default_factory=lambda: Progress(done=0))
     answered_running: bool = False  # a caller was told RUNNING: the next matching call gets the result
     _runtime: StepRuntime | None = None
     _listener: ProgressFn | None = None
@@ -47,7 +40,7 @@ class Job:
             listener(self.progress.done, self.progress.total, self.progress.message)
 
     def report(self, done: float, total: float | None, message: str | None) -> None:
-        self.progress = Progress(done, total, message)
+        self.progress = Progress(done=done, total=total, message=message)
         with self._lock:
             listener = self._listener
         if listener is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from server.engine import progress
 from server.engine.locks import run_dir_lock_free
 from server.runbook import (
     BACKUP_TICKET,
@@ -53,6 +54,7 @@ def run_status(guard: Guard) -> StatusResult:
         t.status == TicketStatus.IN_PROGRESS for t in state.tickets.values()
     )
     lock_free = run_dir_lock_free(guard.settings.run_dir) if in_progress else True
+    running = progress.read(guard.settings.run_dir) if in_progress and not lock_free else None
     # a rollback is journaled under its environment's backup ticket: that row shows its interruption
     rollback_ticket = BACKUP_TICKET.get(cast(Env, pending.environment)) if pending else None
     tickets = [
@@ -68,6 +70,9 @@ def run_status(guard: Guard) -> StatusResult:
             finished_at=state.tickets[ticket.id].finished_at,
             interrupted=lock_free
             and (state.tickets[ticket.id].status == TicketStatus.IN_PROGRESS or ticket.id == rollback_ticket),
+            progress=running.progress
+            if running and running.ticket == ticket.id and running.run_id == state.run_id
+            else None,
         )
         for ticket in TICKETS
     ]
