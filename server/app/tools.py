@@ -86,7 +86,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
                 anyio.from_thread.run(ctx.report_progress, done, total, message)
 
         key = (str(settings.run_dir), args.model_dump_json())
-        job, attached = JOBS.attach_or_start(key, lambda hooks: guard().call(args, hooks))
+        job, ended_before = JOBS.attach_or_start(key, lambda hooks: guard().call(args, hooks))
         job.listen(on_progress)
         begun = time.monotonic()
         try:
@@ -107,7 +107,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
             else:
                 JOBS.picked_up(job)
                 result = job.outcome()
-                if attached and job.answered_running:  # the work outlived an earlier RUNNING answer
+                if ended_before:  # the work ended after an earlier RUNNING answer: its recorded result
                     recorded = result
                     result = await anyio.to_thread.run_sync(lambda: guard().picked_up(args, recorded))
         except Refused as refused:

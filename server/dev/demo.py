@@ -22,7 +22,7 @@ from server.journal import EXECUTION_LOG, Journal
 from server.settings import Settings
 
 OPERATOR = "demo-operator"
-MAX_CALLS = 40
+MAX_ANSWERS = 40  # ticket answers the agent acts on (a RUNNING answer it calls again on is not one)
 ADVICE = re.compile(r"call (\w+) with ((?:\w+=(?:true|false)(?:, )?)+)")
 BAR = 28
 
@@ -122,7 +122,9 @@ async def agent(settings: Settings, screen: Screen, report: DemoReport) -> None:
             report.calls += 1
             nxt = (status.result or {}).get("next")
             extra: dict[str, Any] = {}
-            while nxt is not None and report.calls < MAX_CALLS:
+            answers = 0
+            while nxt is not None and answers < MAX_ANSWERS:
+                answers += 1
                 if nxt.get("blocked_by") == "APPROVAL_REQUIRED":
                     screen.line(
                         f"OPERATOR  menuca-migrate approve production --by {OPERATOR}   (a human's action)"

@@ -73,11 +73,11 @@ class Jobs:
 
     def attach_or_start(self, key: Hashable, work: Work) -> tuple[Job, bool]:
         """The job of this call: the one already running (or ended, its result not yet picked up), or a
-        new one started now; and whether it was already there (attached)."""
+        new one started now; and whether it had ended before this call came (its result is a replay)."""
         with self._lock:
             job = self._jobs.get(key)
             if job is not None:
-                return job, True
+                return job, job.done.is_set()
             job = Job(key=key)
             self._jobs[key] = job
         thread = threading.Thread(
