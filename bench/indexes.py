@@ -38,8 +38,12 @@ def family(scale: float) -> None:
             total_a += q["after_ms"]
             print(
                 f"  {q['name']:<22} {q['before_ms']:>10.3f} ms → {q['after_ms']:>9.3f} ms  "
-                f"speedup {q['speedup']:>7.2f}x  plan uses an index: {q['uses_index']}"
+                f"speedup {q['speedup']:>7.2f}x  restaurants {q.get('restaurants')}  plan reads "
+                f"{', '.join(q.get('indexes_used') or []) or 'no index'}"
+                + ("  SLOWER" if q["speedup"] < 1 else "")
             )
+        for warning in [c["warning"] for c in result["checks"] if c.get("warning")]:
+            print(f"  warning: {warning}")
         print(
             f"  family total           {total_b:>10.3f} ms → {total_a:>9.3f} ms  speedup {total_b / total_a:>7.2f}x"
         )
@@ -130,7 +134,8 @@ def main() -> None:
     print("menuca-migrate bench: apply_indexes")
     for scale in SCALES:
         family(scale)
-    write_stall()
+    if os.environ.get("BENCH_WRITE_STALL", "1") != "0":
+        write_stall()
 
 
 if __name__ == "__main__":

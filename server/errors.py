@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class RunbookError(Exception):
     """Base class of every error menuca-migrate raises on purpose."""
@@ -20,11 +22,21 @@ class NotConfigured(RunbookError):
 
 
 class Refused(RunbookError):
-    """Raised by the guard when a rule forbids a call; the text tells the agent what to do next."""
+    """Raised by the guard when a rule forbids a call; the text tells the agent what to do next.
+    `next` and `blockers` (plain JSON) are what the agent reads without parsing the text."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        next: dict[str, Any] | None = None,
+        blockers: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.code = code
         self.message = message
+        self.next = next
+        self.blockers = blockers if blockers is not None else [{"code": code, "detail": message}]
         super().__init__(f"REFUSED {code}: {message}")
 
 

@@ -16,9 +16,10 @@ import psycopg
 import pytest
 from pglast import ast
 
-from server import db
+from server import db, resources
 from tools import apply_rls
 from tools.lib import catalog, rls_matrix, short_lock
+from tools.lib.per_table import per_table
 
 TABLES = 42
 Cat = dict[str, Any]
@@ -38,7 +39,7 @@ def _catalog(rb: Any) -> Cat:
 
 def _rows_and_sequences(rb: Any) -> tuple[list[Any], list[Any]]:
     with rb.admin() as conn:
-        sums = conn.execute(db.sql_file("apply_rls/tests/checksums.sql"), {}).fetchall()
+        sums = per_table(conn, "apply_rls/tests/checksums.sql", ["menuca_v3"])
         seqs = conn.execute(db.sql_file("apply_rls/tests/sequences.sql")).fetchall()
     return sums, seqs
 
@@ -110,10 +111,12 @@ def test_helper_functions_are_stable_with_a_pinned_search_path() -> None:
 
 
 def test_no_placeholder_hides_in_a_comment_of_a_parameterised_file() -> None:
-    for path in sorted((db.SQL_DIR / "apply_rls").rglob("*.sql")):
-        for line in path.read_text(encoding="utf-8").splitlines():
+    for name, file in resources.walk("sql", ".sql"):
+        if not name.startswith("apply_rls/"):
+            continue
+        for line in file.read_text(encoding="utf-8").splitlines():
             if line.lstrip().startswith("--"):
-                assert "%" not in line, f"{path.name}: psycopg would read {line!r} as a placeholder"
+                assert "%" not in line, f"{name}: psycopg would read {line!r} as a placeholder"
 
 
 # -- the tool on a real database ---------------------------------------------------------------------------
@@ -140,6 +143,8 @@ def test_apply_rls_enables_every_table_passes_the_matrix_unchanged_and_rolls_bac
         "ON menuca_v3.autologin_tokens (user_id)"
     ]
     assert all(s["transaction"] == "transaction" and s["lock_timeout"] == "2s" for s in steps[first_tx:])
+    notes = " ".join(s["note"] or "" for s in steps)
+    assert "NOWAIT" not in notes and "apply_rls:" not in notes  # no jargon an agent cannot act on
     lock = next(s["statement"] for s in steps if s["statement"].startswith("LOCK TABLE"))
     locked = re.findall(r"menuca_v3\.(\w+)", lock)
     assert locked == sorted(before["flags"]) and len(locked) == TABLES

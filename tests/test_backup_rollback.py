@@ -26,6 +26,24 @@ def _wait_for_dump(backups: Path, timeout: float = 30) -> Path:
     raise AssertionError("no dump appeared")
 
 
+def _signal_on_stderr(monkeypatch: pytest.MonkeyPatch, marker: str) -> threading.Event:
+    """An event set when the in-process step writes `marker` to stderr (the test hook's PAUSED line)."""
+    seen = threading.Event()
+    inner = sys.stderr
+
+    class Tee(io.TextIOBase):
+        def write(self, text: str) -> int:
+            if marker in text:
+                seen.set()
+            return inner.write(text)
+
+        def flush(self) -> None:
+            inner.flush()
+
+    monkeypatch.setattr(sys, "stderr", Tee())
+    return seen
+
+
 def test_a_backup_truncated_after_the_dump_fails_verification_and_is_not_kept(
     runbook: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -34,25 +52,13 @@ def test_a_backup_truncated_after_the_dump_fails_verification_and_is_not_kept(
     monkeypatch.setenv("MENUCA_TEST_HOOKS", "1")
     monkeypatch.setenv("MENUCA_TEST_PAUSE", "backup:after_dump:2")
     backups = rb.guard.settings.run_dir / "backups"
-    # The step says PAUSED on stderr once pg_dump has finished; a fixed sleep after the file appears
-    # raced pg_dump (truncating an empty or half-written file that pg_dump then completed).
-    paused = threading.Event()
-    real_stderr = sys.stderr
-
-    class Watch(io.TextIOBase):
-        def write(self, text: str) -> int:
-            if "PAUSED backup:after_dump" in text:
-                paused.set()
-            return real_stderr.write(text)
-
-        def flush(self) -> None:
-            real_stderr.flush()
-
-    monkeypatch.setattr(sys, "stderr", Watch())
+    paused = _signal_on_stderr(monkeypatch, "PAUSED backup:after_dump")
 
     def damage() -> None:
         dump = _wait_for_dump(backups)
-        assert paused.wait(timeout=60), "the backup never paused after the dump"
+        # pg_dump creates the file at once and rewrites its TOC at the end: cut it only once the step
+        # says the dump is complete (a fixed sleep lost that race on a loaded machine)
+        assert paused.wait(timeout=60), "the step never paused after the dump"
         size = dump.stat().st_size
         with open(dump, "r+b") as handle:
             handle.truncate(size // 2)

@@ -9,9 +9,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from server import pgbin
-from server.errors import EmbeddedPgError
-
 
 def _cli(*args: str, run_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -59,13 +56,6 @@ def test_db_start_prints_working_dsns_a_second_start_reuses_them_and_stop_remove
         psycopg.connect(dsns["MENUCA_STAGING_DSN"], connect_timeout=2)
     after = _cli("db", "status", run_dir=tmp_path)
     assert after.returncode != 0 and "not running" in after.stdout
-
-
-def test_without_server_binaries_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pgbin, "_candidates", lambda: iter(()))
-    with pytest.raises(EmbeddedPgError) as caught:
-        pgbin.find_bindir("initdb", "pg_ctl")
-    assert "apt-get install postgresql" in str(caught.value)
 
 
 def test_the_test_cluster_accepts_the_app_role_over_tcp_with_a_password(pg_cluster) -> None:  # type: ignore[no-untyped-def]

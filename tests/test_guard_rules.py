@@ -91,7 +91,15 @@ def test_every_ticket_called_before_its_predecessor_is_refused_out_of_order_nami
 def test_results_carry_next_and_the_run_proceeds_in_order(world) -> None:  # type: ignore[no-untyped-def]
     guard, *_ = world
     result = call(guard, "preflight")
-    assert result["next"] == {"ticket": "01", "tool": "backup", "environment": "staging", "blocked_by": None}
+    assert result["next"] == {
+        "ticket": "01",
+        "tool": "backup",
+        "environment": "staging",
+        "blocked_by": None,
+        "blockers": [],
+        "args": None,
+        "args_reason": None,
+    }
     result = call(guard, "backup", "staging")
     assert result["next"]["tool"] == "apply_indexes"
 
@@ -371,3 +379,157 @@ def test_a_production_rollback_after_the_run_completed_is_recorded_in_that_run(t
     assert result["tickets_rolled_back"] == ["08", "09", "10"]
     status = guard.status().model_dump()
     assert status["run_id"] == run_id and status["next"]["ticket"] == "08"
+
+
+# -- every gate at once, dry runs past the time and human gates (SPEC.md §5, §6) ---------------------------
+
+
+def test_during_the_soak_blockers_list_soak_pending_and_approval_required_with_the_operator_command(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    guard, _, _, clock = world
+    run_through(guard, "05")
+    nxt = guard.status().model_dump()["next"]
+    assert nxt["blocked_by"] == "SOAK_PENDING"
+    assert [b["code"] for b in nxt["blockers"]] == ["SOAK_PENDING", "APPROVAL_REQUIRED"]
+    soak, approval = nxt["blockers"]
+    assert soak["seconds_left"] == pytest.approx(14400, abs=2) and soak["human_action"] is None
+    assert approval["human_action"] == "menuca-migrate approve production --by NAME"
+    assert approval["seconds_left"] is None
+    r = refused(guard, "backup", "production")
+    assert r.code == RefusalCode.SOAK_PENDING
+    assert [b["code"] for b in r.blockers] == ["SOAK_PENDING", "APPROVAL_REQUIRED"]
+    assert r.next is not None and r.next["ticket"] == "06"
+    assert "--yes" not in r.message + str(r.blockers) + str(nxt)
+    clock.now += timedelta(hours=4, seconds=1)
+    nxt = guard.status().model_dump()["next"]
+    assert [b["code"] for b in nxt["blockers"]] == ["APPROVAL_REQUIRED"]
+
+
+def test_soak_remaining_is_null_before_05_counts_down_is_0_once_elapsed_and_null_once_06_started(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    guard, _, _, clock = world
+    run_through(guard, "04")
+    assert guard.status().soak_remaining_s is None
+    call(guard, "validate", "staging")
+    assert guard.status().soak_remaining_s == pytest.approx(14400, abs=2)
+    clock.now += timedelta(hours=5)
+    assert guard.status().soak_remaining_s == 0
+    guard.approve_production("Ada")
+    call(guard, "backup", "production")
+    assert guard.status().soak_remaining_s is None
+
+
+def test_a_dry_run_of_06_during_the_soak_returns_dry_run_with_what_the_real_call_waits_for(world) -> None:  # type: ignore[no-untyped-def]
+    guard, probes, steps, _ = world
+    run_through(guard, "05")
+    probes.drift = ["index idx_dishes_course is missing"]
+    result = call(guard, "backup", "production", dry_run=True)
+    assert result["status"] == "DRY_RUN"
+    assert steps.runs[-1] == ("backup", "production")
+    nxt = result["next"]
+    assert (nxt["ticket"], nxt["tool"], nxt["blocked_by"]) == ("06", "backup", "SOAK_PENDING")
+    assert [b["code"] for b in nxt["blockers"]] == ["SOAK_PENDING", "APPROVAL_REQUIRED", "STAGING_DRIFTED"]
+    assert "idx_dishes_course" in nxt["blockers"][2]["detail"]
+    assert "SOAK_PENDING" in result["summary"]
+    status = guard.status().model_dump()
+    assert status["tickets"][6]["status"] == "PENDING"  # a dry run does not advance the ticket
+    events = [e["event"] for e in guard.journal.events()]
+    assert events[-1] == "dry_run" and "started" not in events[-2:]
+
+
+def test_a_dry_run_of_a_full_production_restore_before_approve_rollback_runs_and_names_the_command(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    guard, _, steps, clock = world
+    run_through(guard, "05")
+    clock.now += timedelta(hours=5)
+    guard.approve_production("Ada")
+    call(guard, "backup", "production")
+    result = call(guard, "rollback", "production", scope="full", reason="rehearse", dry_run=True)
+    assert result["status"] == "DRY_RUN" and result["tickets_rolled_back"] == []
+    assert steps.runs[-1] == ("rollback", "production")
+    nxt = result["next"]
+    assert (nxt["tool"], nxt["blocked_by"]) == ("rollback", "APPROVAL_REQUIRED")
+    assert nxt["blockers"][0]["human_action"] == "menuca-migrate approve rollback --by NAME"
+    assert nxt["args"] == {"scope": "full", "reason": "rehearse"}
+    # the real call is still refused, and the approval is not used up by the dry run
+    assert (
+        refused(guard, "rollback", "production", scope="full", reason="bad").code
+        == RefusalCode.APPROVAL_REQUIRED
+    )
+    guard.approve_rollback("Grace")
+    call(guard, "rollback", "production", scope="full", reason="rehearse", dry_run=True)
+    assert call(guard, "rollback", "production", scope="full", reason="bad")["status"] == "PASS"
+
+
+def test_every_other_refusal_applies_to_dry_runs_too(world) -> None:  # type: ignore[no-untyped-def]
+    guard, probes, steps, _ = world
+    run_through(guard, "05")
+    assert refused(guard, "apply_indexes", "production", dry_run=True).code == RefusalCode.OUT_OF_ORDER
+    guard.halt("freeze")
+    r = refused(guard, "backup", "production", dry_run=True)
+    assert r.code == RefusalCode.HALTED  # the first refusal a dry run cannot pass
+    assert [b["code"] for b in r.blockers] == ["HALTED", "SOAK_PENDING", "APPROVAL_REQUIRED"]
+    assert r.blockers[0]["human_action"] == "menuca-migrate resume"
+    guard.resume()
+    probes.db_locked = True
+    assert refused(guard, "backup", "production", dry_run=True).code == RefusalCode.LOCKED
+    assert steps.runs[-1] == ("validate", "staging")  # none of them ran
+
+
+def test_production_with_other_data_writing_arguments_than_staging_is_refused_and_next_suggests_staging_s(
+    world,
+) -> None:  # type: ignore[no-untyped-def]
+    guard, _, _, clock = world
+    run_through(guard, "03")
+    call(guard, "fix_combos", "staging", backfill_missing_dishes=True)
+    call(guard, "validate", "staging")
+    clock.now += timedelta(hours=5)
+    guard.approve_production("Ada")
+    for tool in ("backup", "apply_indexes", "apply_rls"):
+        assert call(guard, tool, "production")["status"] == "PASS"
+    nxt = guard.status().model_dump()["next"]
+    assert nxt["ticket"] == "09" and nxt["args"] == {"backfill_missing_dishes": True}
+    assert "ticket 04" in nxt["args_reason"] and nxt["blockers"] == []
+    r = refused(guard, "fix_combos", "production")
+    assert r.code == RefusalCode.APPROVAL_REQUIRED
+    assert "backfill_missing_dishes=true" in r.message and "backfill_missing_dishes=false" in r.message
+    assert r.blockers[0]["human_action"] is None  # the agent lifts it by passing staging's arguments
+    dry = call(guard, "fix_combos", "production", dry_run=True)  # a dry run shows the plan meanwhile
+    assert dry["status"] == "DRY_RUN" and dry["next"]["blocked_by"] == "APPROVAL_REQUIRED"
+    assert call(guard, "fix_combos", "production", backfill_missing_dishes=True)["status"] == "PASS"
+
+
+def test_without_require_approval_production_may_use_other_data_writing_arguments(tmp_path: Path) -> None:
+    settings = Settings(
+        staging_dsn="x", production_dsn="y", run_dir=tmp_path, soak_hours=0, require_approval=False
+    )
+    steps = FakeSteps()
+    guard = Guard(settings, {t: steps.executor(t) for t in {t.tool for t in TICKETS}}, probes=FakeProbes())
+    run_through(guard, "03")
+    call(guard, "fix_combos", "staging", backfill_missing_dishes=True)
+    for tool in ("validate", "backup", "apply_indexes", "apply_rls"):
+        call(guard, tool, "staging" if tool == "validate" else "production")
+    assert guard.status().model_dump()["next"]["args"] == {"backfill_missing_dishes": True}
+    assert call(guard, "fix_combos", "production")["status"] == "PASS"
+
+
+def test_a_soak_whose_health_tripped_refuses_06_soak_unhealthy_and_lets_its_dry_run_through() -> None:
+    from server.runbook import Call, Facts, Gates, Refuse, Run, RunState, TicketStatus, decide
+    from tests.fakes import Clock
+
+    state = RunState(run_id="run-x")
+    for ticket in TICKETS[:6]:
+        state.tickets[ticket.id].status = TicketStatus.COMPLETE
+        state.tickets[ticket.id].finished_at = "2026-11-24T00:00:00.000Z"
+    gates, now = Gates(soak_hours=4, require_approval=False), Clock()()
+    trips = ("deadlocks: 3 in the window (any trips; consider rollback scope=rls)",)
+    real = decide(state, Call("backup", "production"), Facts(soak_trips=trips), gates, now)
+    assert (
+        isinstance(real, Refuse) and real.code == RefusalCode.SOAK_UNHEALTHY and "deadlocks" in real.message
+    )
+    dry = decide(state, Call("backup", "production", dry_run=True), Facts(soak_trips=trips), gates, now)
+    assert isinstance(dry, Run) and [b.code for b in dry.blockers] == [RefusalCode.SOAK_UNHEALTHY]
+    assert isinstance(decide(state, Call("backup", "production"), Facts(), gates, now), Run)

@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
 import pytest
 from psycopg.conninfo import make_conninfo
 
@@ -86,3 +87,42 @@ async def test_a_wrong_password_is_refused_not_configured_without_echoing_it(
     texts += [errfile.read_text(encoding="utf-8"), (tmp_path / "journal.jsonl").read_text(encoding="utf-8")]
     for text in texts:
         assert wrong not in text
+
+
+async def test_a_refusal_reaches_the_python_client_as_a_structured_tool_error(
+    make_db: Callable[..., str], tmp_path: Path
+) -> None:
+    from tools.results import Refusal
+
+    env = server_env(staging_dsn=make_db(), production_dsn=make_db(production=True), run_dir=tmp_path)
+    with open(tmp_path / "server.stderr", "w", encoding="utf-8") as err:
+        async with connect(env, errlog=err) as client:
+            raw = await client.call_tool("apply_rls", {"environment": "staging"})
+            status = await call_tool(client, "status")
+            schemas = {t.name: t.output_schema for t in (await client.list_tools()).tools}
+    # clients that check an error's structured content against the outputSchema (the TypeScript SDK,
+    # so the MCP Inspector) accept it: each outputSchema admits the result or a refusal
+    jsonschema.validate(raw.structured_content, schemas["apply_rls"])
+    jsonschema.validate(status.result, schemas["status"])
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"refused": "OUT_OF_ORDER"}, schemas["apply_rls"])
+    assert raw.is_error is True
+    text = " ".join(getattr(block, "text", "") for block in raw.content)
+    assert text.startswith("REFUSED OUT_OF_ORDER: ") and "Error executing tool" not in text
+    assert isinstance(raw.structured_content, dict)
+    refusal = Refusal.model_validate(raw.structured_content)
+    assert refusal.refused == "OUT_OF_ORDER" and refusal.message in text
+    assert refusal.next is not None and refusal.next.tool == "preflight"
+    assert [b.code for b in refusal.blockers] == ["OUT_OF_ORDER"]
+    assert status.result is not None and status.result["next"]["tool"] == "preflight"
+
+
+async def test_without_a_database_a_refusal_is_structured_not_configured(tmp_path: Path) -> None:
+    env = server_env(staging_dsn=None, production_dsn=None, run_dir=tmp_path)
+    with open(tmp_path / "server.stderr", "w", encoding="utf-8") as err:
+        async with connect(env, errlog=err) as client:
+            outcome = await call_tool(client, "backup", {"environment": "staging"})
+    assert outcome.is_error and outcome.refused == "NOT_CONFIGURED"
+    assert outcome.refusal is not None and outcome.refusal["refused"] == "NOT_CONFIGURED"
+    assert "MENUCA_STAGING_DSN" in outcome.refusal["message"]
+    assert outcome.text.startswith("REFUSED NOT_CONFIGURED: ")

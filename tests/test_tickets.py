@@ -200,3 +200,49 @@ def test_rollback_guide_lists_the_tickets_a_rollback_returns_to_rolled_back() ->
 @ids
 def test_server_resource_serves_the_ticket_file(ticket: Ticket) -> None:
     assert ticket_markdown(ticket.id) == _read(TICKETS_DIR / ticket.filename)
+
+
+SCALE_ONE_COUNTS = ("8,234", "8,218", "5,155", "16,461", "16,356", "5,356")
+
+
+@ids
+def test_scale_1_counts_are_given_as_an_example_beside_the_seeded_scale_preflight_shows(
+    ticket: Ticket,
+) -> None:
+    text = _read(TICKETS_DIR / ticket.filename)
+    body = text.split("## What went wrong in the real run", 1)[0]  # the lesson quotes the real run
+    quoted = [count for count in SCALE_ONE_COUNTS if count in body]
+    if quoted:
+        assert "scale 1" in body and "dataset_scale" in body, (ticket.id, quoted)
+
+
+@ids
+def test_no_ticket_names_a_test_pause_point_or_lock_jargon(ticket: Ticket) -> None:
+    from server.engine.runtime import PAUSE_POINTS
+
+    text = _read(TICKETS_DIR / ticket.filename)
+    assert not [point for point in PAUSE_POINTS if point in text]
+    assert "NOWAIT" not in text
+
+
+def test_ticket_02_states_what_bounds_a_build_as_the_code_sets_it() -> None:
+    from tools import apply_indexes
+    from tools.lib.targets import targets
+
+    text = _read(TICKETS_DIR / "02_STAGING_INDEXES.md")
+    settings = " ".join(targets()[1])
+    lock = re.search(r"lock_timeout = '(\w+)'", settings)
+    assert lock and f"`lock_timeout = {lock.group(1)}`" in text
+    assert "statement_timeout = 0" in settings and "`statement_timeout = 0`" in text
+    assert f"longer than {apply_indexes.LONG_TRANSACTION_S:.0f} s" in text
+    assert f"at most {apply_indexes.MAX_WAIT_S:.0f} s" in text
+    assert "pg_stat_progress_create_index" in text and "MCP progress" in text
+    assert "never hangs" not in text
+
+
+def test_the_run_migration_prompt_tells_the_agent_how_blockers_args_and_human_actions_work() -> None:
+    from server.app.resources import RUN_MIGRATION_PROMPT as prompt
+
+    for phrase in ("next.blockers", "human_action", "next.args", "seconds_left", "dry_run", "REFUSED"):
+        assert phrase in prompt
+    assert "--yes" not in prompt  # the agent is never told how to approve without a terminal

@@ -4,6 +4,7 @@ undo, rollback scope "indexes"."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, cast
 
@@ -43,6 +44,7 @@ SQL_FILES = (
     "apply_indexes/drop_index.sql",
     "apply_indexes/analyze.sql",
     "validate/advisor/created.sql",
+    "apply_indexes/build_progress.sql",
 )
 # Transactions older than this are reported before each build and waited for (a concurrent build
 # waits for every transaction that could see the table); after MAX_WAIT_S the step fails clearly.
@@ -50,6 +52,7 @@ LONG_TRANSACTION_S = 60.0
 MAX_WAIT_S = 120.0
 VALIDITY_RETRIES = 5
 CLEANUP_LOCK_TIMEOUT = "15s"
+PROGRESS_POLL_S = 0.5  # how often a running build's pg_stat_progress_create_index row is read
 
 
 def _drop(conn: db.Conn, name: str) -> None:
@@ -105,8 +108,9 @@ def apply_indexes(ctx: StepContext, args: ApplyIndexesArgs) -> StepOutcome[Apply
         return _dry_run(conn, decisions, session_settings)
 
     restaurants = list(baseline.restaurants or measure.pick_restaurants(conn))
+    combo_restaurants = list(baseline.combo_restaurants or measure.pick_combo_restaurants(conn))
     ctx.progress(0, len(builds) + 2, "timing the menu queries before")
-    before = measure.measure_family(conn, restaurants)
+    before = measure.measure_family(conn, restaurants, combo_restaurants=combo_restaurants)
 
     build_conn = ctx.connect(env, autocommit=True)
     for statement in session_settings:
@@ -124,7 +128,7 @@ def apply_indexes(ctx: StepContext, args: ApplyIndexesArgs) -> StepOutcome[Apply
             )
             waited_for = blockers
             break
-        decision.build_ms = _build(ctx, conn, build_conn, decision)
+        decision.build_ms = _build(ctx, conn, build_conn, decision, (number - 1, len(builds) + 2))
         ctx.progress(number, len(builds) + 2, f"{decision.target.name}: {decision.action}")
         if number == 1:
             ctx.pause("apply_indexes:after_first_build")
@@ -133,21 +137,23 @@ def apply_indexes(ctx: StepContext, args: ApplyIndexesArgs) -> StepOutcome[Apply
         ctx.checkpoint()
         db.query_all(conn, analyze_statement(table))
     ctx.progress(len(builds) + 1, len(builds) + 2, "timing the menu queries after")
-    after = measure.measure_not_slower(conn, restaurants, before)
-    return _outcome(conn, decisions, before, after, restaurants, waited_for)
+    after = measure.measure_not_slower(conn, restaurants, before, combo_restaurants=combo_restaurants)
+    return _outcome(conn, decisions, before, after, (restaurants, combo_restaurants), waited_for)
 
 
 def _built_tables(decisions: list[IndexDecision]) -> list[str]:
     return sorted({d.target.table for d in decisions if d.action in ("created", "rebuilt")})
 
 
-def _build(ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: IndexDecision) -> int:
+def _build(
+    ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: IndexDecision, position: tuple[int, int]
+) -> int:
     target = decision.target
     begun = time.monotonic()
     try:
         if decision.action == "rebuilt":
             _drop(build_conn, target.name)
-        db.query_all(build_conn, cast(Any, target.statement))
+        _build_reporting_progress(ctx, conn, build_conn, target.name, cast(Any, target.statement), position)
     except psycopg.Error as exc:  # lock timeout, cancellation, a uniqueness or disk problem: clean up below
         decision.fail(f"build stopped: {exc.diag.message_primary or type(exc).__name__}")
     valid = None
@@ -168,17 +174,96 @@ def _build(ctx: StepContext, conn: db.Conn, build_conn: db.Conn, decision: Index
     return int((time.monotonic() - begun) * 1000)
 
 
-def _timings(
-    conn: db.Conn, before: QueryFamily, after: QueryFamily, restaurants: list[int]
-) -> list[QueryTiming]:
+Pinned = tuple[list[int], list[int]]  # the menu queries' restaurants, the combo query's
+
+
+def _build_reporting_progress(
+    ctx: StepContext, conn: db.Conn, build_conn: db.Conn, name: str, statement: Any, position: tuple[int, int]
+) -> None:
+    """Run one build on `build_conn` (in a thread) while this thread reads its progress from
+    pg_stat_progress_create_index on `conn` and reports it: the phase, the transactions the build waits
+    for (a concurrent build waits for older transactions, up to the build session's lock_timeout) and
+    the blocks or tuples done. The build's own error is raised here."""
+    failure: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            db.query_all(build_conn, statement)
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread, which raises it
+            failure.append(exc)
+
+    worker = threading.Thread(target=build, name=f"build {name}", daemon=True)
+    pid = build_conn.info.backend_pid
+    done, total = position
+    worker.start()
+    while True:
+        worker.join(PROGRESS_POLL_S)
+        if not worker.is_alive():
+            break
+        row = db.query_one(conn, db.sql_file("apply_indexes/build_progress.sql"), {"pid": pid})
+        if row is not None:
+            fraction, message = build_progress(row)
+            ctx.progress(done + fraction, total, f"{name}: {message}")
+    if failure:
+        raise failure[0]
+
+
+def build_progress(row: dict[str, Any]) -> tuple[float, str]:
+    """A pg_stat_progress_create_index row as (fraction of this build done, a message)."""
+    phase = str(row["phase"])
+    if row["lockers_total"] and row["lockers_done"] < row["lockers_total"]:
+        waiting = row["lockers_total"] - row["lockers_done"]
+        who = f" (pid {row['current_locker_pid']})" if row["current_locker_pid"] else ""
+        return 0.0, f"{phase}: {waiting} transaction(s) to end first{who}"
+    if row["blocks_total"]:
+        share = min(row["blocks_done"] / row["blocks_total"], 1.0)
+        return share, f"{phase}: {row['blocks_done']:,} of {row['blocks_total']:,} blocks"
+    if row["tuples_total"]:
+        share = min(row["tuples_done"] / row["tuples_total"], 1.0)
+        return share, f"{phase}: {row['tuples_done']:,} of {row['tuples_total']:,} tuples"
+    return 0.0, phase
+
+
+def _timings(conn: db.Conn, before: QueryFamily, after: QueryFamily, pinned: Pinned) -> list[QueryTiming]:
     timings = []
     for name in measure.QUERIES:
         b, a = before[name]["median_ms"], after[name]["median_ms"]
-        uses = measure.uses_index(conn, name, restaurants[0]) if restaurants else None
+        on = measure.restaurants_for(name, *pinned)
+        used = measure.plan_indexes(conn, name, on[0]) if on else []
         timings.append(
-            QueryTiming(name=name, before_ms=b, after_ms=a, speedup=measure.speedup(b, a), uses_index=uses)
+            QueryTiming(
+                name=name,
+                before_ms=b,
+                after_ms=a,
+                speedup=measure.speedup(b, a),
+                uses_index=bool(used) if on else None,
+                indexes_used=used,
+                restaurants=on,
+            )
         )
     return timings
+
+
+def slower_queries(timings: list[QueryTiming]) -> list[Check]:
+    """A passed check per query of the family that got slower after the indexes (speedup below 1),
+    carrying a warning with the indexes its new plan reads; the menu query's gate is a check of its
+    own, so these say what the gate does not."""
+    found = []
+    for t in timings:
+        if t.before_ms is None or t.after_ms is None:
+            continue
+        warning = measure.slower_warning(t.name, t.before_ms, t.after_ms, t.indexes_used, "after the indexes")
+        if warning is not None:
+            found.append(
+                Check(
+                    name=f"{t.name} query after the indexes (reported, not gated)",
+                    expected="speedup >= 1",
+                    actual=t.speedup,
+                    passed=True,
+                    warning=warning,
+                )
+            )
+    return found
 
 
 def _outcome(
@@ -186,7 +271,7 @@ def _outcome(
     decisions: list[IndexDecision],
     before: QueryFamily,
     after: QueryFamily,
-    restaurants: list[int],
+    pinned: Pinned,
     waited_for: list[str],
 ) -> StepOutcome[ApplyIndexesFields]:
     existing = catalog.indexes(conn)
@@ -234,12 +319,15 @@ def _outcome(
         checks.append(check("every target handled", [], problems))
     if waited_for:
         checks.append(check("no transaction blocking the builds", [], waited_for))
+    timings = _timings(conn, before, after, pinned)
+    checks += slower_queries(timings)
     ok = all(c.passed for c in checks)
     built = _built_indexes(decisions, by_name)
     summary = (
         f"{counts.get('created', 0)} created, {counts.get('present', 0)} present, "
         f"{counts.get('equivalent', 0)} equivalent, {counts.get('rebuilt', 0)} rebuilt; 0 INVALID. "
         f"Menu query {menu_b} → {menu_a} ms (speedup {measure.speedup(menu_b, menu_a)}x)."
+        + "".join(f" Warning: {c.warning}" for c in checks if c.warning)
         if ok
         else _failed_summary(checks, decisions, invalid, built)
     )
@@ -252,7 +340,7 @@ def _outcome(
             menu_query_ms_before=menu_b,
             menu_query_ms_after=menu_a,
             speedup=measure.speedup(menu_b, menu_a),
-            queries=_timings(conn, before, after, restaurants),
+            queries=timings,
             long_transactions=waited_for,
         ),
         record=ApplyIndexesRecord(

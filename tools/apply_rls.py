@@ -448,16 +448,17 @@ def _plan_statements(
             {"lock_timeout": lock_timeout(), "statement_timeout": STATEMENT_TIMEOUT},
         ),
         "transaction",
-        f"BEGIN; then this, for the transaction only. A lock timeout rolls back and retries, {LOCK_ATTEMPTS} "
-        "attempts at most",
+        f"BEGIN; then these limits, for this transaction only: a lock wait longer than {lock_timeout()} rolls "
+        f"everything back and the transaction starts again ({LOCK_ATTEMPTS} attempts at most)",
     )
     lock = lock_statement(conn, state.tables)
     if lock:
         add(
             lock,
             "transaction",
-            f"every table, up front, in a fixed order; NOWAIT, tried again (in a new transaction) for up to "
-            f"{lock_timeout()} per attempt so that readers never queue behind it",
+            f"locks every table at once, in a fixed order, without queueing (the application's reads never wait "
+            f"behind it); if another session holds a table, it keeps trying for {lock_timeout()}, then rolls back "
+            f"and starts again, {LOCK_ATTEMPTS} times at most before failing with the sessions that held them",
         )
     leftovers = state.own_policies()
     if leftovers:
@@ -477,7 +478,7 @@ def _plan_statements(
         "transaction",
         "a difference rolls everything back",
     )
-    add("COMMIT", "transaction", f"the pause point {PAUSE_POINT} is just before")
+    add("COMMIT", "transaction", "RLS and its policies take effect together, for every table")
     add(
         f"-- {len(rls_matrix.load_tests())} RLS tests ({rls_matrix.MATRIX_FILE}) as anon and authenticated, "
         "each in a savepoint of one transaction that is rolled back; checksums and sequences compared",

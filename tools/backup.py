@@ -17,7 +17,7 @@ from server.errors import NotConfigured
 from server.pgbin import find_client
 from server.proc import run_child
 from server.runbook import BACKUP_TICKET, Env
-from tools.lib import catalog
+from tools.lib import catalog, restore
 from tools.lib.causes import Cause, cause_of, cause_of_text
 from tools.lib.leftovers import Cleanup, create_scratch, drop_scratch, remove_leftovers, scratch_name
 from tools.records import BackupRecord, CatalogSnapshot
@@ -26,6 +26,7 @@ from tools.step import StepContext, StepInterrupted, StepOutcome, check
 
 SQL_FILES = (
     "common/row_counts.sql",
+    "common/tables.sql",
     "common/indexes.sql",
     "backup/scratch_standins.sql",
     "backup/scratch_databases.sql",
@@ -299,21 +300,11 @@ def _scratch_restore(
             # the dump may hold policies that call Supabase's auth functions: give them stand-ins
             conn.execute(db.sql_file("backup/scratch_standins.sql"))
             conn.commit()
-        done = run_child(
-            [
-                str(pg_restore),
-                "--exit-on-error",
-                # Owners, grants and other roles' default privileges are not what this proves (row
-                # counts are), and replaying them needs memberships the role may lack: Supabase's
-                # supabase_admin defaults fail with `must be member of role "supabase_admin"`.
-                "--no-owner",
-                "--no-privileges",
-                "--no-password",
-                f"--dbname={scratch_conninfo}",
-                str(path),
-            ],
-            env=child_env,
-            checkpoint=ctx.checkpoint,
+        # through a script adapted to the server: newer client tools write settings older servers reject
+        major = admin.info.server_version // 10000
+        psql = find_client("psql", major)
+        done = restore.restore_into(
+            pg_restore, psql, path, scratch_conninfo, child_env, major, ctx.checkpoint
         )
         if done.returncode != 0:
             cause = cause_of_text(done.stderr)

@@ -7,22 +7,32 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psycopg
+
 from server import db
 from server.errors import EmbeddedPgError, NotConfigured
-from server.pgbin import find_client
-from server.runbook import ENVIRONMENTS, FIRST, Env
+from server.pgbin import client_tool
+from server.runbook import ENVIRONMENTS, FIRST, Env, ticket_of
 from server.settings import redact_dsn
-from tools.lib import advisor, catalog, measure, pooler, schema
+from tools.lib import advisor, catalog, clients, combo_diagnosis, measure, pooler, schema
 from tools.lib import privileges as role_privileges
 from tools.lib.causes import cause_of_text
 from tools.lib.identity import identity_of, same_database_problem, same_server_problem
-from tools.records import Baseline, PreflightRecord
-from tools.results import Check, EnvironmentReport, OrphanRates, PreflightArgs, PreflightFields
+from tools.records import Baseline, PreflightRecord, SuggestedArgs
+from tools.results import (
+    Check,
+    ComboDiagnosis,
+    EnvironmentReport,
+    OrphanRates,
+    PreflightArgs,
+    PreflightFields,
+)
 from tools.step import StepContext, StepOutcome, check
 
 SQL_FILES = (
     "common/identity.sql",
     "common/row_counts.sql",
+    "common/tables.sql",
     "common/indexes.sql",
     "common/invalid_indexes.sql",
     "common/rls_flags.sql",
@@ -31,6 +41,7 @@ SQL_FILES = (
     "common/orphan_rates.sql",
     "common/combo_checksums.sql",
     "common/pick_restaurants.sql",
+    "common/pick_combo_restaurants.sql",
     "common/menu_queries/menu.sql",
     "common/menu_queries/menu_with_modifiers.sql",
     "common/menu_queries/combos.sql",
@@ -40,11 +51,14 @@ SQL_FILES = (
     "preflight/data_size.sql",
     *role_privileges.SQL_FILES,
     *advisor.SQL_FILES,
+    *combo_diagnosis.SQL_FILES,
     "preflight/columns.sql",
     schema.SCHEMA_FILE,
 )
 MIN_SERVER_VERSION = 140000  # client_connection_check_interval (14) is what ends a killed server's work
 EXPECTED_TABLES = 42
+# combo_groups at the time of the runbook (MENUCA_FACTS.md): the seeded dataset's scale is measured by it
+REAL_COMBO_GROUPS = 8234
 
 
 def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFields]:
@@ -141,6 +155,14 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
     )
     if pinned:
         checks.append(check("SQL files match the checksums this run pinned", [], changed))
+    advice: dict[str, SuggestedArgs] = {}
+    staging_gate = reports["staging"].combo_gate if "staging" in reports else None
+    reason = combo_diagnosis.backfill_advice(staging_gate) if staging_gate else None
+    if reason:
+        advice[ticket_of("fix_combos", "staging").id] = SuggestedArgs(
+            args={"backfill_missing_dishes": True}, reason=reason
+        )
+        actions.append(f"advice for ticket 04: backfill_missing_dishes=true ({reason})")
     failed = [_named(c) for c in checks if not c.passed]
     summary = (
         "Both databases are ready; baselines recorded. Next: backup staging (ticket 01)."
@@ -153,7 +175,7 @@ def preflight(ctx: StepContext, args: PreflightArgs) -> StepOutcome[PreflightFie
         fields=PreflightFields(
             staging=reports.get("staging"), production=reports.get("production"), sql_files=len(checksums)
         ),
-        record=PreflightRecord(baseline=baseline, sql_checksums=pinned or checksums),
+        record=PreflightRecord(baseline=baseline, sql_checksums=pinned or checksums, next_args=advice),
         actions=actions,
     )
 
@@ -186,6 +208,8 @@ def _check_environment(
         )
     )
     checks.append(pooler.session_check(env, conn, ctx.dsn(env), ctx.run_id))
+    tools_check, report.client_tools = clients.client_tools_check(env, int(info["version_num"]) // 10000)
+    checks.append(tools_check)
     checks.append(_pg_dump_works(ctx, env, int(info["version_num"]) // 10000))
 
     privileges = db.query_one(conn, db.sql_file("preflight/privileges.sql"))
@@ -235,7 +259,8 @@ def _check_environment(
         policies = catalog.policies(conn)
         rates = catalog.orphan_rates(conn)
         restaurants = measure.pick_restaurants(conn)
-        family = measure.measure_family(conn, restaurants)
+        combo_restaurants = measure.pick_combo_restaurants(conn)
+        family = measure.measure_family(conn, restaurants, combo_restaurants=combo_restaurants)
         env_baseline = Baseline(
             server_version=info["version"],
             row_counts=counts,
@@ -256,6 +281,7 @@ def _check_environment(
             orphan_rates=rates,
             combo_checksums=catalog.combo_checksums(conn),
             restaurants=restaurants,
+            combo_restaurants=combo_restaurants,
             menu_queries=family,
             advisor=advisor.baseline(conn),
         )
@@ -268,6 +294,9 @@ def _check_environment(
         ).model_dump()
         report.menu_query_ms = family["menu"]["median_ms"]
         report.pinned_restaurants = restaurants
+        report.pinned_combo_restaurants = combo_restaurants
+        report.dataset_scale = round(counts.get("menuca_v3.combo_groups", 0) / REAL_COMBO_GROUPS, 3)
+        report.combo_gate = _combo_gate(conn)
         checks.append(
             check(
                 f"{env}: menu query restaurants chosen from the data",
@@ -289,10 +318,19 @@ def _named(failed: Check) -> str:
     return failed.name
 
 
+def _combo_gate(conn: db.Conn) -> ComboDiagnosis | None:
+    """The combo repair's reach, with and without the backfill (None: the source tables are unusable)."""
+    try:
+        return combo_diagnosis.diagnose(conn)
+    except psycopg.Error:
+        return None
+
+
 def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
     name = f"{env}: pg_dump can dump the database"
     try:
-        pg_dump = find_client("pg_dump", server_major)
+        chosen = client_tool("pg_dump", server_major)
+        pg_dump = chosen.path
     except EmbeddedPgError as exc:
         return check(name, "pg_dump >= server version", str(exc), passed=False)
     conninfo, child_env = db.client_invocation(ctx.dsn(env), ctx.run_id)
@@ -314,11 +352,11 @@ def _pg_dump_works(ctx: StepContext, env: Env, server_major: int) -> Check:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return check(name, "exit 0", str(exc), passed=False)
-    detail = f"exit {done.returncode} ({pg_dump.parent.parent.name})"
+    detail = f"exit {done.returncode} ({chosen.describe()})"
     if done.returncode != 0:
         cause = cause_of_text(done.stderr)
         detail += f": {done.stderr.strip()[-300:]} ({cause.explanation}: {cause.fix})"
-    return check(name, f"exit 0 ({pg_dump.parent.parent.name})", detail, passed=done.returncode == 0)
+    return check(name, f"exit 0 ({chosen.describe()})", detail, passed=done.returncode == 0)
 
 
 def _pinned_checksums(ctx: StepContext) -> dict[str, str]:

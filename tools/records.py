@@ -132,8 +132,18 @@ class Baseline(_Record):
     orphan_rates: OrphanCounts | None = None
     combo_checksums: ComboChecksums | None = None
     restaurants: list[int] = Field(default_factory=list)
+    # the combo query's restaurants (those with combo groups); empty in a baseline of an older version
+    combo_restaurants: list[int] = Field(default_factory=list)
     menu_queries: QueryFamily = Field(default_factory=dict)
     advisor: AdvisorBaseline | None = None
+
+
+class SuggestedArgs(_Record):
+    """Arguments preflight advises for a later ticket because its diagnosis shows the defaults cannot
+    pass (read by the runbook's `next`: server/runbook/rules.py PREFLIGHT_ADVICE_KEY)."""
+
+    args: dict[str, bool]
+    reason: str
 
 
 class PreflightRecord(_Record):
@@ -144,6 +154,9 @@ class PreflightRecord(_Record):
     )
     database_fingerprint: str | None = Field(
         default=None, description="Settings.database_fingerprint() when config_problem was found"
+    )
+    next_args: dict[str, SuggestedArgs] = Field(
+        default_factory=dict, description="ticket id -> the arguments `next` suggests for it"
     )
 
 

@@ -24,13 +24,39 @@ class Check(BaseModel):
     warning: str | None = Field(default=None, description="a sentence when the check passed with a concern")
 
 
+class Blocker(BaseModel):
+    """One gate the next call does not meet yet."""
+
+    code: str = Field(description="the refusal code the call would get for it")
+    detail: str = Field(description="why, and what to do, in one sentence")
+    human_action: str | None = Field(
+        default=None, description="the exact operator command when only a human can lift it, else null"
+    )
+    seconds_left: float | None = Field(default=None, description="when time lifts it: the seconds left")
+
+
 class Next(BaseModel):
-    """What to call next; `blocked_by` names the refusal that call would get now, if any."""
+    """What to call next; `blocked_by` names the refusal that call would get now, if any, and
+    `blockers` every gate it does not meet yet, in the order the server applies them."""
 
     ticket: str
     tool: str
     environment: TicketEnvironment
     blocked_by: str | None = None
+    blockers: list[Blocker] = Field(default_factory=list)
+    args: dict[str, JsonValue] | None = Field(
+        default=None, description="arguments to pass as they are (beside environment), or null"
+    )
+    args_reason: str | None = Field(default=None, description="why those arguments, in one sentence")
+
+
+class Refusal(BaseModel):
+    """The structured content of a refused call (an MCP tool error): the code without parsing prose."""
+
+    refused: str
+    message: str
+    next: Next | None = None
+    blockers: list[Blocker] = Field(default_factory=list)
 
 
 class PlannedStatement(BaseModel):
@@ -81,6 +107,18 @@ class TicketResult(BaseModel):
 # -- per tool --------------------------------------------------------------------------------------
 
 
+class ComboDiagnosis(BaseModel):
+    """Preflight's coverage diagnosis of the combo repair: what fix_combos would reach, read-only."""
+
+    source_rows: int
+    mapped_rows: int
+    dishes_missing_backfillable: int
+    source_backed_without_backfill: float
+    source_backed_with_backfill: float
+    reaches_gate_without_backfill: bool
+    reaches_gate_with_backfill: bool
+
+
 class EnvironmentReport(BaseModel):
     database: str
     server_version: str | None = None
@@ -92,6 +130,20 @@ class EnvironmentReport(BaseModel):
     orphan_rate: dict[str, float] | None = None
     menu_query_ms: float | None = None
     pinned_restaurants: list[int] = Field(default_factory=list)
+    # the pg_dump, pg_restore and psql this run uses: version, where found, path
+    client_tools: dict[str, str] = Field(default_factory=dict)
+    pinned_combo_restaurants: list[int] = Field(
+        default_factory=list,
+        description="the combo query's restaurants: those with the most and the median combo groups",
+    )
+    dataset_scale: float | None = Field(
+        default=None,
+        description="row counts relative to the real database at the time of the runbook (combo_groups / "
+        "8,234): figures the tickets quote 'at scale 1' scale by it",
+    )
+    combo_gate: ComboDiagnosis | None = Field(
+        default=None, description="whether fix_combos can reach its gate, with and without the dish backfill"
+    )
 
 
 class PreflightFields(BaseModel):
@@ -138,6 +190,8 @@ class QueryTiming(BaseModel):
     uses_index: bool | None = Field(
         default=None, description="the plan after uses an index on its main table"
     )
+    indexes_used: list[str] = Field(default_factory=list, description="the indexes the plan after reads")
+    restaurants: list[int] = Field(default_factory=list, description="the pinned restaurants it is timed on")
 
 
 class ApplyIndexesFields(BaseModel):
@@ -312,6 +366,11 @@ class TicketStatusModel(BaseModel):
 class ApprovalModel(BaseModel):
     by: str
     at: str
+    interactive: bool = Field(
+        default=False,
+        description="false: approved without a terminal (--yes), nobody typed the database name",
+    )
+    note: str | None = None
 
 
 class JournalHead(BaseModel):

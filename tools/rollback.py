@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-from importlib.resources import as_file
 from pathlib import Path
 
 from server import db
@@ -16,7 +15,7 @@ from tools.apply_indexes import rollback_indexes
 from tools.apply_rls import rollback_rls
 from tools.backup import sha256_file, verified_paths
 from tools.fix_combos import rollback_combos
-from tools.lib import catalog, full_restore
+from tools.lib import catalog, full_restore, restore
 from tools.lib.causes import cause_of_text
 from tools.lib.leftovers import Cleanup, remove_leftovers
 from tools.records import BackupRecord
@@ -121,8 +120,10 @@ def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackF
                 summary="pg_restore could not read the backup; nothing was changed.",
                 fields=fields,
             )
+        restore.adapt_script(script, conn.info.server_version // 10000)  # newer pg_restore, older server
         ctx.progress(2, 4, "restoring in one transaction")
-        restore_check = _restore(ctx, psql, conninfo, child_env, script)
+        with db.sql_path("rollback/full_drop.sql") as drop_sql:  # a real file, also from a zipped install
+            restore_check = _restore(ctx, psql, conninfo, child_env, script, drop_sql)
     finally:
         script.unlink(missing_ok=True)
     checks.append(restore_check)
@@ -165,15 +166,10 @@ def rollback_full(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackF
     )
 
 
-def _restore(ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path) -> Check:
-    with as_file(db.sql_path("rollback/full_drop.sql")) as drop:
-        return _restore_with(ctx, psql, conninfo, child_env, script, drop)
-
-
-def _restore_with(
-    ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path, drop: Path
+def _restore(
+    ctx: StepContext, psql: Path, conninfo: str, child_env: dict[str, str], script: Path, drop_sql: Path
 ) -> Check:
-    files = [str(drop)]
+    files = [str(drop_sql)]
     pause_file = None
     pause_s = ctx.pause_seconds("rollback:during_restore")
     if pause_s is not None:

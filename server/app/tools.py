@@ -4,18 +4,18 @@ Each builds its tool's argument model and hands the call to the guard in a worke
 from __future__ import annotations
 
 import contextlib
+import copy
 import time
-from typing import Annotated, Literal, TypeVar, cast
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 import anyio
 import anyio.from_thread
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from mcp.types import ToolAnnotations
-from pydantic import BaseModel, ConfigDict, Field
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from server.engine import registry
 from server.engine.guard import Guard
@@ -33,6 +33,7 @@ from tools.results import (
     FixCombosResult,
     PreflightArgs,
     PreflightResult,
+    Refusal,
     RollbackArgs,
     RollbackResult,
     StatusResult,
@@ -70,6 +71,36 @@ def _annotations(title: str, **hints: bool) -> ToolAnnotations:
     )
 
 
+def answer(result: BaseModel) -> CallToolResult:
+    """A result as the SDK would send it (structured content plus its JSON text); the tool's
+    outputSchema comes from the model named in the return annotation."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=result.model_dump_json(indent=2))],
+        structured_content=result.model_dump(mode="json"),
+    )
+
+
+def refusal(
+    code: str, message: str, next_: dict[str, Any] | None, blockers: list[dict[str, Any]]
+) -> CallToolResult:
+    """A refused call (SPEC.md §5): an MCP tool error whose text is `REFUSED <CODE>: <sentence>` and
+    whose structured content carries the code, `next` and every blocker. Clients do not check an
+    error's structured content against the tool's outputSchema (mcp 2.3 checks only results with
+    isError false), so the refusal has its own shape."""
+    shown = Refusal.model_validate(
+        {"refused": code, "message": message, "next": next_, "blockers": blockers}
+    ).model_dump(mode="json")
+    return CallToolResult(
+        content=[TextContent(type="text", text=f"REFUSED {code}: {message}")],
+        structured_content=shown,
+        is_error=True,
+    )
+
+
+def not_configured(problem: str) -> CallToolResult:
+    return refusal("NOT_CONFIGURED", problem, None, [{"code": "NOT_CONFIGURED", "detail": problem}])
+
+
 def add_tools(mcp: MCPServer, settings: Settings) -> None:
     """Every tool: a typed signature (its schema) that builds the tool's argument model and hands it to
     the guard in a worker thread."""
@@ -77,7 +108,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
     def guard() -> Guard:
         return registry.make_guard(settings)
 
-    async def run_call(args: ToolArgs, ctx: Context, model: type[ResultT]) -> ResultT:
+    async def run_call(args: ToolArgs, ctx: Context, model: type[ResultT]) -> CallToolResult:
         """The call runs as a job of this process: wait for it at most the call budget (attaching to
         the same call already running, SPEC.md §14); answer RUNNING when it goes on past that."""
 
@@ -111,10 +142,24 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
                     recorded = result
                     result = await anyio.to_thread.run_sync(lambda: guard().picked_up(args, recorded))
         except Refused as refused:
-            raise ToolError(str(refused)) from None
+            return refusal(refused.code, refused.message, refused.next, refused.blockers)
         except (NotConfigured, JournalError) as exc:
-            raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
-        return model.model_validate(result.model_dump())
+            return not_configured(scrub(str(exc), settings.secrets()))
+        if isinstance(result, model):
+            return answer(result)
+        try:
+            return answer(model.model_validate(result.model_dump()))
+        except ValidationError as exc:  # a defect: still never a bare "Error executing tool"
+            return CallToolResult(
+                content=[
+                    TextContent(
+                        type="text",
+                        text=f"{args.tool} ended with a result that does not match its schema "
+                        f"({exc.error_count()} problem(s)): {scrub(result.summary, settings.secrets())}",
+                    )
+                ],
+                is_error=True,
+            )
 
     @mcp.tool(
         description="Where the run stands: every ticket's status, what to call next and what blocks it, "
@@ -122,12 +167,12 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         "head. Read-only; call it first and whenever unsure.",
         annotations=_annotations("Run status", readOnlyHint=True),
     )
-    async def status() -> StatusResult:
+    async def status() -> Annotated[CallToolResult, StatusResult]:
         try:
             data = await anyio.to_thread.run_sync(lambda: guard().status())
         except JournalError as exc:  # an unreadable run directory: say which, never "Error executing tool"
-            raise ToolError(f"REFUSED NOT_CONFIGURED: {scrub(str(exc), settings.secrets())}") from None
-        return data
+            return not_configured(scrub(str(exc), settings.secrets()))
+        return answer(data)
 
     @mcp.tool(
         description="Ticket 00. Checks both databases (reachable, distinct, versions, pg_dump, session-mode "
@@ -136,7 +181,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         "progress. Changes nothing in either database.",
         annotations=_annotations("Pre-flight check (ticket 00)", readOnlyHint=True),
     )
-    async def preflight(ctx: Context) -> PreflightResult:
+    async def preflight(ctx: Context) -> Annotated[CallToolResult, PreflightResult]:
         return await run_call(PreflightArgs(), ctx, PreflightResult)
 
     @mcp.tool(
@@ -146,7 +191,9 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         "operator's approval first.",
         annotations=_annotations("Backup (tickets 01, 06)"),
     )
-    async def backup(environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False) -> BackupResult:
+    async def backup(
+        environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
+    ) -> Annotated[CallToolResult, BackupResult]:
         return await run_call(BackupArgs(environment=environment, dry_run=dry_run), ctx, BackupResult)
 
     @mcp.tool(
@@ -160,7 +207,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
     )
     async def apply_indexes(
         environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
-    ) -> ApplyIndexesResult:
+    ) -> Annotated[CallToolResult, ApplyIndexesResult]:
         return await run_call(
             ApplyIndexesArgs(environment=environment, dry_run=dry_run), ctx, ApplyIndexesResult
         )
@@ -175,7 +222,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
     )
     async def apply_rls(
         environment: EnvironmentArg, ctx: Context, dry_run: DryRunArg = False
-    ) -> ApplyRlsResult:
+    ) -> Annotated[CallToolResult, ApplyRlsResult]:
         return await run_call(ApplyRlsArgs(environment=environment, dry_run=dry_run), ctx, ApplyRlsResult)
 
     @mcp.tool(
@@ -196,7 +243,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
                 description="first add the referenced dishes that exist only in the V1 staging menu (inactive)"
             ),
         ] = False,
-    ) -> FixCombosResult:
+    ) -> Annotated[CallToolResult, FixCombosResult]:
         args = FixCombosArgs(
             environment=environment, dry_run=dry_run, backfill_missing_dishes=backfill_missing_dishes
         )
@@ -209,7 +256,9 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         "staging and shows row counts side by side. Changes nothing.",
         annotations=_annotations("Validation (tickets 05, 10)", readOnlyHint=True),
     )
-    async def validate(environment: EnvironmentArg, ctx: Context) -> ValidateResult:
+    async def validate(
+        environment: EnvironmentArg, ctx: Context
+    ) -> Annotated[CallToolResult, ValidateResult]:
         return await run_call(ValidateArgs(environment=environment), ctx, ValidateResult)
 
     @mcp.tool(
@@ -230,11 +279,12 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         reason: Annotated[str, Field(min_length=1, max_length=500, description="why, for the execution log")],
         ctx: Context,
         dry_run: DryRunArg = False,
-    ) -> RollbackResult:
+    ) -> Annotated[CallToolResult, RollbackResult]:
         args = RollbackArgs(environment=environment, scope=scope, reason=reason, dry_run=dry_run)
         return await run_call(args, ctx, RollbackResult)
 
     _forbid_unknown_arguments(mcp)
+    _admit_refusals_in_output_schemas(mcp)
 
 
 def _forbid_unknown_arguments(mcp: MCPServer) -> None:
@@ -254,3 +304,30 @@ def _forbid_unknown_arguments(mcp: MCPServer) -> None:
         )
         tool.fn_metadata.arg_model = strict
         tool.parameters = strict.model_json_schema(by_alias=True)
+
+
+def _admit_refusals_in_output_schemas(mcp: MCPServer) -> None:
+    """Each tool's outputSchema admits its two answers: the result, or (in an error result) the refusal
+    `{refused, message, next, blockers}`. The TypeScript SDK (and so the MCP Inspector) validates
+    structured content against the outputSchema even when isError is true, so a schema of the result
+    alone makes it reject every refusal; the Python SDK validates only results. The properties stay
+    at the top level (what clients and the contract check read); `anyOf` says which ones a result,
+    or a refusal, must have."""
+    refusal = Refusal.model_json_schema()
+    for tool in mcp._tool_manager.list_tools():
+        schema = tool.fn_metadata.output_schema
+        if schema is None:
+            continue
+        either = copy.deepcopy(schema)
+        defs = either.setdefault("$defs", {})
+        for name, definition in refusal.get("$defs", {}).items():
+            defs.setdefault(name, definition)
+        for name in ("refused", "message", "blockers"):
+            either["properties"].setdefault(name, refusal["properties"][name])
+        either["anyOf"] = [{"required": either.pop("required", [])}, {"required": refusal["required"]}]
+        either["description"] = (
+            "The tool's result; or, in an error result (isError true), a refusal: the code in `refused`, "
+            "`message`, `next` and `blockers`."
+        )
+        tool.fn_metadata.output_schema = either
+        tool.__dict__.pop("output_schema", None)  # a cached_property of the SDK's Tool

@@ -68,6 +68,9 @@ class ToolOutcome:
     result: dict[str, Any] | None
     refused: str | None  # the refusal code, when the server refused the call
     message: str
+    refusal: dict[str, Any] | None = (
+        None  # the refusal's structured content: refused, message, next, blockers
+    )
 
     @property
     def status(self) -> str | None:
@@ -81,12 +84,16 @@ async def call_tool(
     text = " ".join(getattr(block, "text", "") for block in result.content)
     match = REFUSED.search(text)
     structured = result.structured_content if isinstance(result.structured_content, dict) else None
+    refusal = structured if (result.is_error and structured and "refused" in structured) else None
+    code = refusal["refused"] if refusal else (match.group(1) if (result.is_error and match) else None)
+    message = refusal["message"] if refusal else (match.group(2) if match else text)
     return ToolOutcome(
         is_error=bool(result.is_error),
         text=text,
         result=None if result.is_error else structured,
-        refused=match.group(1) if (result.is_error and match) else None,
-        message=match.group(2) if match else text,
+        refused=code,
+        message=message,
+        refusal=refusal,
     )
 
 

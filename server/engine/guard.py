@@ -21,12 +21,14 @@ from server.engine import operator, progress, status
 from server.engine.locks import LockHeld, run_dir_lock, run_dir_lock_free
 from server.engine.probes import DatabaseProbes, Probes
 from server.engine.progress import ProgressFile, Running
-from server.engine.record import Attempt, UnmodelledResult, record_outcome
+from server.engine.record import Attempt, UnmodelledResult, blocker_models, record_outcome
 from server.engine.runtime import ProgressFn, StepRuntime
 from server.errors import JournalError, NotConfigured, Refused
 from server.journal import Journal, JournalRead, execlog, sidecar, utc_now
 from server.log import get_logger
 from server.runbook import (
+    DATA_WRITING_ARGS,
+    DRY_RUN_PASSES,
     ENVIRONMENTS,
     FIRST,
     Call,
@@ -38,6 +40,7 @@ from server.runbook import (
     Replay,
     Run,
     RunState,
+    Scope,
     SoakClock,
     TicketStatus,
     decide,
@@ -96,6 +99,8 @@ class Guard:
             key_file=settings.journal_key_file,
             anchor=self.probes.write_anchors,
         )
+        self._seen_drift: tuple[str, ...] | None = None  # what rule 6 found during the current call
+        self._seen_tampered: str | None = None  # what the journal's verification found during it
 
     @property
     def gates(self) -> Gates:
@@ -126,14 +131,23 @@ class Guard:
             return record.config_problem
         return None
 
-    def next_of(self, state: RunState, *, tampered: bool = False) -> Next | None:
+    def next_of(self, state: RunState, facts: Facts | None = None) -> Next | None:
+        """`next` for this state; `facts` adds what the caller found out (a held lock, a journal that
+        failed its verification, staging drift)."""
         configured = bool(self.settings.staging_dsn and self.settings.production_dsn)
         configured = configured and self.config_block(state) is None
-        nxt = next_step(state, self.gates, self.clock(), configured=configured, tampered=tampered)
+        nxt = next_step(state, self.gates, self.clock(), configured=configured, facts=facts)
         if nxt is None:
             return None
-        blocked = str(nxt.blocked_by) if nxt.blocked_by else None
-        return Next(ticket=nxt.ticket, tool=nxt.tool, environment=nxt.environment, blocked_by=blocked)
+        return Next(
+            ticket=nxt.ticket,
+            tool=nxt.tool,
+            environment=nxt.environment,
+            blocked_by=str(nxt.blocked_by) if nxt.blocked_by else None,
+            blockers=blocker_models(nxt.blockers),
+            args=dict(nxt.args) if nxt.args is not None else None,
+            args_reason=nxt.args_reason,
+        )
 
     def status(self) -> StatusResult:
         return status.run_status(self)
@@ -145,6 +159,7 @@ class Guard:
 
     def call(self, args: ToolArgs, hooks: CallHooks | None = None) -> TicketResult:
         """Run one tool call under every rule of SPEC.md §5; returns its result or raises Refused."""
+        self._seen_drift = self._seen_tampered = None
         call = _call_of(args)
         state = self._receive(call, args)
         try:
@@ -198,25 +213,19 @@ class Guard:
         soak = None
         if needs_soak_clock(state, call):
             soak = SoakClock(self.probes.soak_elapsed_s(state, self.journal.journal_id(), self.clock()))
+        self._seen_tampered = self.tampered(needed)
         return Facts(
             config_problem=None if locked else self.probes.config_problem(environments_of(call)),
-            tampered=self.tampered(needed),
+            tampered=self._seen_tampered,
             soak=soak,
             changed_sql=self._changed_sql(state) if locked else (),
         )
 
     def _decide(self, state: RunState, call: Call, facts: Facts) -> Refuse | Replay | Run:
         decision = decide(state, call, facts, self.gates, self.clock())
-        if isinstance(decision, Run) and needs_drift_check(
-            call
-        ):  # rule 6 asks the database: only when it matters
-            decision = decide(
-                state,
-                call,
-                replace(facts, drift=tuple(self.probes.staging_drift(state))),
-                self.gates,
-                self.clock(),
-            )
+        if needs_drift_check(call) and _at_the_gates(decision):  # rule 6 asks the database: only then
+            self._seen_drift = tuple(self.probes.staging_drift(state))
+            decision = decide(state, call, replace(facts, drift=self._seen_drift), self.gates, self.clock())
         return decision
 
     @contextlib.contextmanager
@@ -273,7 +282,14 @@ class Guard:
             "checks": [],
             "summary": summary,
             "next": Next(
-                ticket=ticket_id, tool=call.tool, environment=call.environment or "both", blocked_by=None
+                ticket=ticket_id,
+                tool=call.tool,
+                environment=call.environment or "both",
+                blocked_by=None,
+                args=dict(call.data_args) if call.data_args else None,
+                args_reason="the same arguments as the call that is still working"
+                if call.data_args
+                else None,
             ),
             "replayed": False,
             "duration_ms": int(waited_s * 1000),
@@ -321,7 +337,19 @@ class Guard:
         return result.model_copy(update={"replayed": True, "next": self.next_of(state)})
 
     def _refuse(self, state: RunState, call: Call, args: ToolArgs, refusal: Refuse) -> NoReturn:
-        refused = Refused(str(refusal.code), scrub(refusal.message, self.settings.secrets()))
+        secrets_ = self.settings.secrets()
+        blockers = [
+            b.model_copy(update={"detail": scrub(b.detail, secrets_)}).model_dump(mode="json")
+            for b in blocker_models(refusal.blockers)
+        ]
+        # `next` lists staging drift too when this call looked at it (the soak ticket's gates)
+        following = self.next_of(state, Facts(drift=self._seen_drift, tampered=self._seen_tampered))
+        refused = Refused(
+            str(refusal.code),
+            scrub(refusal.message, secrets_),
+            next=following.model_dump(mode="json") if following else None,
+            blockers=blockers,
+        )
         with contextlib.suppress(JournalError):  # a journal that cannot be appended to still refuses
             self._journal_refusal(state, call, args, refused)
         raise refused
@@ -335,7 +363,7 @@ class Guard:
             environment=call.environment,
             args=args.journaled(),
             outcome=f"REFUSED {refused.code}",
-            details={"message": refused.message},
+            details={"message": refused.message, "blockers": [b["code"] for b in refused.blockers]},
             log_text=execlog.refusal_block(
                 tool=call.tool,
                 environment=call.environment,
@@ -468,11 +496,11 @@ class Guard:
 
     # -- operator actions (CLI only; no MCP tool reaches these) --------------------------------------
 
-    def approve_production(self, by: str) -> dict[str, object]:
-        return operator.approve_production(self, by)
+    def approve_production(self, by: str, *, interactive: bool = False) -> dict[str, object]:
+        return operator.approve_production(self, by, interactive=interactive)
 
-    def approve_rollback(self, by: str) -> dict[str, object]:
-        return operator.approve_rollback(self, by)
+    def approve_rollback(self, by: str, *, interactive: bool = False) -> dict[str, object]:
+        return operator.approve_rollback(self, by, interactive=interactive)
 
     def halt(self, reason: str) -> dict[str, object]:
         return operator.halt(self, reason)
@@ -506,8 +534,23 @@ def _progress_file(settings: Settings, run_id: str, ticket: str, call: Call, sta
 
 
 def _call_of(args: ToolArgs) -> Call:
-    scope = args.scope if isinstance(args, RollbackArgs) else None
-    return Call(tool=args.tool, environment=args.environment_of, dry_run=args.dry_run, scope=scope)
+    return Call(
+        tool=args.tool,
+        environment=args.environment_of,
+        dry_run=args.dry_run,
+        scope=_scope(args),
+        data_args=tuple((name, bool(getattr(args, name))) for name in DATA_WRITING_ARGS.get(args.tool, {})),
+    )
+
+
+def _at_the_gates(decision: Refuse | Replay | Run) -> bool:
+    """The call got past every rule before rule 6 but the time and human gates: staging drift is the
+    next thing to know about (for the real call, or for a dry run's blockers)."""
+    if isinstance(decision, Run):
+        return True
+    return isinstance(decision, Refuse) and all(
+        b.code in DRY_RUN_PASSES or b.code == "LOCKED" for b in decision.blockers
+    )
 
 
 def _error_outcome(call: Call, cause: Cause, secrets: list[str]) -> StepOutcome[BaseModel]:
@@ -539,3 +582,7 @@ def _interrupted_outcome(tool: str, reason: str) -> StepOutcome[BaseModel]:
         summary=f"{tool} stopped at a safe point ({reason}); its open transaction was rolled back and nothing is "
         f"left half-applied. Call status, then {after} (or roll back).",
     )
+
+
+def _scope(args: ToolArgs) -> Scope | None:
+    return args.scope if isinstance(args, RollbackArgs) else None

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from server import db
+from server.engine.evidence import Evidence, production_evidence, rollback_evidence
 from server.errors import NotConfigured, Refused
 from server.journal import JOURNAL, execlog
 from server.runbook import (
@@ -48,7 +49,22 @@ def _require_intact(guard: Guard, environments: tuple[Env, ...], action: str) ->
         )
 
 
-def approve_production(guard: Guard, by: str) -> Entry:
+def production_binding(guard: Guard) -> RunState:
+    """The run state, when `approve production` may be given now (else Refused, exit 1)."""
+    _require_intact(guard, ENVIRONMENTS, "approve production")
+    state = guard.load_state()
+    binding = production_approval_binding(state)
+    if isinstance(binding, Refuse):
+        _raise(binding)
+    return state
+
+
+def approve_production(
+    guard: Guard, by: str, *, interactive: bool = False, evidence: Evidence | None = None
+) -> Entry:
+    """Record the approval of production with the evidence the operator was shown (computed now when
+    not given) and whether it was confirmed on a terminal."""
+
     def bound_seq(state: RunState) -> int:
         binding = production_approval_binding(state)
         if isinstance(binding, Refuse):
@@ -58,6 +74,7 @@ def approve_production(guard: Guard, by: str) -> Entry:
     _require_intact(guard, ENVIRONMENTS, "approve production")
     state = guard.load_state()
     seq = bound_seq(state)
+    shown = evidence or production_evidence(guard, state, interactive=interactive)
 
     def still_bound(events: list[dict[str, object]]) -> None:
         if bound_seq(fold(events)) != seq:
@@ -71,29 +88,64 @@ def approve_production(guard: Guard, by: str) -> Entry:
         run_id=state.run_id,
         ticket=SOAK_TICKET,
         outcome="APPROVED",
-        details={"kind": "production", "by": by, "bound_to_seq": seq},
+        details={
+            "kind": "production",
+            "by": by,
+            "bound_to_seq": seq,
+            "interactive": interactive,
+            "evidence_sha256": shown.sha256,
+            "evidence": shown.text,
+        },
         log_text=execlog.operator_block(action="approve production", run_id=state.run_id, by=by)
-        + f"\nBound to: the completion of ticket {SOAK_AFTER} (journal seq {seq})",
+        + f"\nBound to: the completion of ticket {SOAK_AFTER} (journal seq {seq})"
+        + _confirmation(interactive, shown),
         precondition=still_bound,
     )
 
 
-def approve_rollback(guard: Guard, by: str) -> Entry:
+def rollback_binding(guard: Guard) -> RunState:
+    """The run state, when `approve rollback` may be given now (else Refused, exit 1)."""
     _require_intact(guard, ENVIRONMENTS, "approve rollback")
     state = guard.load_state()
     refusal = rollback_approval_refusal(state)
     if refusal is not None:
         _raise(refusal)
+    return state
+
+
+def approve_rollback(
+    guard: Guard, by: str, *, interactive: bool = False, evidence: Evidence | None = None
+) -> Entry:
+    state = rollback_binding(guard)
+    shown = evidence or rollback_evidence(guard, state, interactive=interactive)
     return guard.journal.append(
         EventKind.APPROVED,
         run_id=state.run_id,
         ticket=SOAK_TICKET,
         outcome="APPROVED",
-        details={"kind": "rollback", "by": by, "bound_to_seq": state.head_seq},
+        details={
+            "kind": "rollback",
+            "by": by,
+            "bound_to_seq": state.head_seq,
+            "interactive": interactive,
+            "evidence_sha256": shown.sha256,
+            "evidence": shown.text,
+        },
         log_text=execlog.operator_block(
             action="approve rollback (one full production restore)", run_id=state.run_id, by=by
-        ),
+        )
+        + _confirmation(interactive, shown),
     )
+
+
+def _confirmation(interactive: bool, evidence: Evidence) -> str:
+    how = (
+        "confirmed on a terminal (the production database name was typed)"
+        if interactive
+        else "approved without a terminal (--yes)"
+    )
+    quoted = "\n".join(f"> {line}" if line else ">" for line in evidence.text.rstrip("\n").splitlines())
+    return f"\nConfirmation: {how}\nEvidence sha256: {evidence.sha256}\nEvidence shown to the operator:\n{quoted}"
 
 
 def halt(guard: Guard, reason: str) -> Entry:

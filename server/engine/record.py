@@ -11,11 +11,47 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from server.engine.runtime import dump_record
 from server.journal import Journal, execlog, utc_now
-from server.runbook import Call, EventKind, Run, RunState, apply_event
+from server.runbook import Blocker, Call, EventKind, Run, RunState, apply_event
+from tools.results import Blocker as BlockerModel
 from tools.results import Check, Next, TicketResult, ToolArgs
 from tools.step import StepOutcome
 
 NextOf = Callable[[RunState], Next | None]
+
+
+def blocker_models(blockers: tuple[Blocker, ...] | list[Blocker]) -> list[BlockerModel]:
+    """The runbook's blockers as the agent reads them."""
+    return [
+        BlockerModel(
+            code=str(b.code), detail=b.detail, human_action=b.human_action, seconds_left=b.seconds_left
+        )
+        for b in blockers
+    ]
+
+
+def dry_run_next(attempt: Attempt, following: Next | None) -> Next | None:
+    """A dry run let past the time and human gates: `next` is the real call and what it still waits for."""
+    blockers = blocker_models(attempt.decision.blockers)
+    if not blockers:
+        return following
+    call = attempt.call
+    if (
+        following is not None
+        and following.tool == call.tool
+        and following.ticket == attempt.decision.ticket_id
+    ):
+        return following.model_copy(update={"blockers": blockers, "blocked_by": blockers[0].code})
+    # a rollback's dry run: the same rollback, for real, once its blockers are lifted
+    args = {k: v for k, v in attempt.args.journaled().items() if k != "dry_run"}
+    return Next(
+        ticket=attempt.decision.ticket_id,
+        tool=call.tool,
+        environment=call.environment or "both",
+        blocked_by=blockers[0].code,
+        blockers=blockers,
+        args=args,
+        args_reason="the arguments of this dry run, for the real call once its blockers are lifted.",
+    )
 
 
 class UnmodelledResult(TicketResult):
@@ -131,12 +167,17 @@ def record_outcome(
                 "run_id": attempt.run_id,
                 "ticket": attempt.decision.ticket_id,
                 "tool": call.tool,
+                "args": attempt.args.journaled(),
                 "details": {**details, "result": result.model_dump(mode="json")},
                 "seq": state.head_seq + 1,
                 "ts": utc_now(),
             },
         )
     result.next = next_of(after)
+    if call.dry_run and attempt.decision.blockers:
+        result.next = dry_run_next(attempt, result.next)
+        waits = ", ".join(str(b.code) for b in attempt.decision.blockers)
+        result.summary = f"{result.summary.rstrip()} The real call still waits for {waits}: next.blockers says what lifts each."
     shown = result.model_dump(mode="json")
     details["result"] = shown
     args = attempt.args.journaled()

@@ -10,6 +10,7 @@ from server.runbook import (
     BACKUP_TICKET,
     TICKETS,
     Env,
+    Facts,
     RefusalCode,
     Scope,
     TicketStatus,
@@ -78,7 +79,12 @@ def run_status(guard: Guard) -> StatusResult:
     ]
     approval = state.valid_approval()
     soak = soak_remaining_s(state, guard.clock(), guard.settings.soak_hours)
-    nxt = guard.next_of(state, tampered=tampered is not None)
+    busy = next((t for t in TICKETS if state.tickets[t.id].status == TicketStatus.IN_PROGRESS), None)
+    locked = None
+    if busy is not None and not lock_free:
+        doing = running.describe() if running is not None else f"{busy.describe()} is running"
+        locked = f"{doing} in another call (it holds the run's lock); call status again when it has finished."
+    nxt = guard.next_of(state, Facts(locked=locked, tampered=tampered))
     complete = sum(1 for t in state.tickets.values() if t.status == TicketStatus.COMPLETE)
     if pending is not None:
         what = "was interrupted (no call is running it)" if lock_free else "is running"
@@ -90,7 +96,7 @@ def run_status(guard: Guard) -> StatusResult:
     elif nxt is None:
         summary = f"run {state.run_id} is complete: all {len(TICKETS)} tickets COMPLETE."
     else:
-        block = f" (blocked by {nxt.blocked_by})" if nxt.blocked_by else ""
+        block = f" (blocked by {', '.join(b.code for b in nxt.blockers)})" if nxt.blockers else ""
         summary = (
             f"{'run ' + state.run_id if state.active and state.run_id else 'no run in progress'}: "
             f"{complete} of {len(TICKETS)} tickets COMPLETE; next: {nxt.tool} on {nxt.environment} "
@@ -102,7 +108,14 @@ def run_status(guard: Guard) -> StatusResult:
         next=nxt,
         halted=state.halted,
         halt_reason=state.halt_reason,
-        approval=ApprovalModel(by=approval.by, at=approval.at) if approval else None,
+        approval=ApprovalModel(
+            by=approval.by,
+            at=approval.at,
+            interactive=approval.interactive,
+            note=None if approval.interactive else "approved without a terminal",
+        )
+        if approval
+        else None,
         soak_remaining_s=round(soak, 1) if soak is not None else None,
         journal_head=JournalHead(seq=state.head_seq, hash=state.head_hash),
         journal_ok=tampered is None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 JOURNAL = "journal.jsonl"
@@ -14,7 +13,7 @@ EXECUTION_LOG = "EXECUTION_LOG.md"
 LOCK = ".journal.lock"
 GENESIS = "0" * 64
 
-LOG_HEADER = (Path(__file__).resolve().parents[2] / EXECUTION_LOG).read_text(encoding="utf-8")
+from server.journal.template import LOG_HEADER as LOG_HEADER  # noqa: E402 - re-exported: the header lives there
 
 
 def utc_now(clock: Callable[[], datetime] | None = None) -> str:

@@ -78,13 +78,22 @@ def ticket_block(
             "| --- | --- | --- | --- |",
         ]
         for check in checks:
-            verdict = "PASS" if check.get("passed") else "FAIL"
+            verdict = ("PASS" if check.get("passed") else "FAIL") + (
+                " (warning)" if check.get("warning") else ""
+            )
             lines.append(
                 f"| {_value(check.get('name'))} | {_value(check.get('expected'))} | "
                 f"{_value(check.get('actual'))} | {verdict} |"
             )
         lines.append("")
-        lines += [f"Warning: {_value(c['warning'])}" for c in checks if c.get("warning")]
+        warnings = [check for check in checks if check.get("warning")]
+        if warnings:
+            lines.append("Warnings:")
+            lines += [
+                f"- WARNING {_value(c.get('name'))}: {' '.join(str(c.get('warning')).split())}"
+                for c in warnings
+            ]
+            lines.append("")
     nxt = result.get("next")
     after = (
         f" Next: {nxt['tool']} ({nxt['environment']}, ticket {nxt['ticket']})."

@@ -3,6 +3,10 @@ rules of SPEC.md §5 in one `decide()`. The guard supplies the events, the facts
 settings; the property tests drive it with fakes."""
 
 from server.runbook.rules import (
+    APPROVE_PRODUCTION,
+    APPROVE_ROLLBACK,
+    DRY_RUN_PASSES,
+    Blocker,
     Call,
     Decision,
     Facts,
@@ -13,6 +17,7 @@ from server.runbook.rules import (
     Run,
     SoakClock,
     abandon_refusal,
+    call_blockers,
     decide,
     needs_drift_check,
     needs_soak_clock,
@@ -22,6 +27,8 @@ from server.runbook.rules import (
     rollback_approval_refusal,
     rollback_targets,
     soak_remaining_s,
+    staging_data_args,
+    suggested_args,
 )
 from server.runbook.state import (
     Approval,
@@ -38,6 +45,7 @@ from server.runbook.state import (
 from server.runbook.tickets import (
     BACKUP_TICKET,
     BY_ID,
+    DATA_WRITING_ARGS,
     ENVIRONMENTS,
     FIRST,
     LAST,
@@ -61,8 +69,12 @@ from server.runbook.tickets import (
 )
 
 __all__ = [
+    "APPROVE_PRODUCTION",
+    "APPROVE_ROLLBACK",
     "BACKUP_TICKET",
     "BY_ID",
+    "DATA_WRITING_ARGS",
+    "DRY_RUN_PASSES",
     "ENVIRONMENTS",
     "FIRST",
     "LAST",
@@ -75,6 +87,7 @@ __all__ = [
     "TICKETS",
     "TICKET_TOOLS",
     "Approval",
+    "Blocker",
     "Call",
     "Decision",
     "Env",
@@ -97,6 +110,7 @@ __all__ = [
     "ToolName",
     "abandon_refusal",
     "apply_event",
+    "call_blockers",
     "decide",
     "env_tickets",
     "fold",
@@ -110,6 +124,8 @@ __all__ = [
     "rollback_targets",
     "scope_tickets",
     "soak_remaining_s",
+    "staging_data_args",
+    "suggested_args",
     "ticket_for",
     "ticket_of",
 ]

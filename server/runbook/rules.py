@@ -4,13 +4,14 @@ in SPEC's precedence order over the run state and the facts the guard gathered. 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from server.runbook.state import Gates, RunState, TicketState, TicketStatus, parse_ts
 from server.runbook.tickets import (
     BACKUP_TICKET,
+    DATA_WRITING_ARGS,
     FIRST,
     SOAK_AFTER,
     SOAK_TICKET,
@@ -22,6 +23,7 @@ from server.runbook.tickets import (
     env_tickets,
     scope_tickets,
     ticket_for,
+    ticket_of,
 )
 
 
@@ -34,9 +36,27 @@ class RefusalCode(StrEnum):
     BLOCKED_BY_FAILURE = "BLOCKED_BY_FAILURE"
     OUT_OF_ORDER = "OUT_OF_ORDER"
     SOAK_PENDING = "SOAK_PENDING"
+    SOAK_UNHEALTHY = "SOAK_UNHEALTHY"
     APPROVAL_REQUIRED = "APPROVAL_REQUIRED"
     STAGING_DRIFTED = "STAGING_DRIFTED"
     LOCKED = "LOCKED"
+
+
+# The time and human gates (SPEC.md §5): a dry run refused only by these runs and shows its plan.
+DRY_RUN_PASSES: frozenset[RefusalCode] = frozenset(
+    {
+        RefusalCode.SOAK_PENDING,
+        RefusalCode.SOAK_UNHEALTHY,
+        RefusalCode.APPROVAL_REQUIRED,
+        RefusalCode.STAGING_DRIFTED,
+    }
+)
+# What the operator types to lift a gate only a human can lift (never with --yes: on a terminal the
+# command asks for the production database name, and the agent must not be told how to skip that).
+APPROVE_PRODUCTION = "menuca-migrate approve production --by NAME"
+APPROVE_ROLLBACK = "menuca-migrate approve rollback --by NAME"
+RESUME = "menuca-migrate resume"
+VERIFY_LOG = "menuca-migrate verify-log"
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,8 @@ class Call:
     environment: Env | None = None
     dry_run: bool = False
     scope: Scope | None = None
+    # the values of the tool's data-writing arguments (DATA_WRITING_ARGS), as (name, value) pairs
+    data_args: tuple[tuple[str, bool], ...] = ()
 
     @property
     def ticket(self) -> Ticket | None:
@@ -69,6 +91,9 @@ class Facts:
     tampered: str | None = None  # the journal failed its verification: the first problem found
     soak: SoakClock | None = None  # the soak clock read on staging (only before the soak ticket)
     drift: tuple[str, ...] | None = None
+    # the runbook's rollback triggers that staging's health tripped over the soak window, each with its
+    # figure and the rollback to consider (SPEC.md §12); nothing samples health yet, so it stays empty
+    soak_trips: tuple[str, ...] = ()
     locked: str | None = None
     changed_sql: tuple[str, ...] = ()
 
@@ -82,11 +107,24 @@ class SoakClock:
 
 
 @dataclass(frozen=True)
+class Blocker:
+    """One gate a call does not meet: its code, one sentence that says why and what to do, the exact
+    operator command when only a human can lift it, and the seconds left when time lifts it."""
+
+    code: RefusalCode
+    detail: str
+    human_action: str | None = None
+    seconds_left: float | None = None
+
+
+@dataclass(frozen=True)
 class Refuse:
-    """The call may not run: the code, and one sentence that says why and what to do instead."""
+    """The call may not run: the code, one sentence that says why and what to do instead, and every
+    gate the call does not meet (in precedence order; the code is the first that refuses it)."""
 
     code: RefusalCode
     message: str
+    blockers: tuple[Blocker, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,7 +136,8 @@ class Replay:
 
 @dataclass(frozen=True)
 class Run:
-    """The call may run. `changed_sql` non-empty: it FAILs without running, naming the files."""
+    """The call may run. `changed_sql` non-empty: it FAILs without running, naming the files.
+    `blockers` non-empty: a dry run let past the time and human gates; the real call still waits."""
 
     ticket_id: str
     new_run: bool = False
@@ -106,6 +145,7 @@ class Run:
     rollback_targets: tuple[str, ...] = ()
     uses_approval: bool = False
     changed_sql: tuple[str, ...] = ()
+    blockers: tuple[Blocker, ...] = ()
 
 
 Decision = Refuse | Replay | Run
@@ -113,10 +153,18 @@ Decision = Refuse | Replay | Run
 
 @dataclass(frozen=True)
 class NextStep:
+    """What to call next: the ticket, every gate it does not meet yet, and the arguments to pass."""
+
     ticket: str
     tool: ToolName
     environment: TicketEnv
-    blocked_by: RefusalCode | None
+    blockers: tuple[Blocker, ...] = ()
+    args: dict[str, bool] | None = None
+    args_reason: str | None = None
+
+    @property
+    def blocked_by(self) -> RefusalCode | None:
+        return self.blockers[0].code if self.blockers else None
 
 
 def needs_drift_check(call: Call) -> bool:
@@ -130,53 +178,138 @@ def needs_soak_clock(state: RunState, call: Call) -> bool:
     return needs_drift_check(call) and state.tickets[SOAK_AFTER].completed_seq is not None
 
 
+def pinned_gates_loosened(state: RunState, gates: Gates) -> list[str]:
+    """Each way the current settings are weaker than those the run's preflight pinned (SPEC.md §3)."""
+    return gates.loosened(state.pinned) if state.active and state.pinned else []
+
+
 def decide(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetime) -> Decision:
     """Every rule of SPEC.md §5 in its order: rule 8 first (but a journal that failed its verification
     refuses every ticket call: its recorded results cannot be trusted), then the first refusal that
-    applies. `gates` are the current settings; the stricter of them and the run's pinned ones apply."""
-    if facts.unusable:
-        return Refuse(RefusalCode.NOT_CONFIGURED, f"{facts.unusable}.")
-    if facts.tampered:
-        if facts.config_problem and call.tool != "preflight":
-            return Refuse(RefusalCode.NOT_CONFIGURED, f"{facts.config_problem}.")
-        return Refuse(
-            RefusalCode.JOURNAL_TAMPERED,
-            f"the journal failed its verification ({facts.tampered}): no ticket call runs on it. The operator "
-            "must run `menuca-migrate verify-log`, then restore the journal or `menuca-migrate abandon --reason "
-            "TEXT` (which moves it aside so that the next preflight starts a new run).",
-        )
+    applies. A dry run refused only by the time and human gates runs, carrying them as its blockers.
+    `gates` are the current settings; the stricter of them and the run's pinned ones apply."""
+    if facts.unusable or facts.tampered:
+        first = call_blockers(state, call, facts, gates, now)
+        return Refuse(first[0].code, first[0].detail, tuple(first))
     if call.tool != "rollback":
         recorded = replayable(state, call)
         if recorded is not None:
             return Replay(recorded)
-    if facts.config_problem and call.tool != "preflight":  # preflight reports it as a failed check
-        return Refuse(RefusalCode.NOT_CONFIGURED, f"{facts.config_problem}.")
-    loosened = gates.loosened(state.pinned) if state.active and state.pinned else []
-    if loosened:
-        return Refuse(
-            RefusalCode.NOT_CONFIGURED,
-            f"this run's preflight pinned stricter settings: {'; '.join(loosened)}. Restore them (or abandon the "
-            "run and start a new one with preflight).",
-        )
     gates = gates.strictest(state.pinned if state.active else None)
-    refusal = _halt_rule(state) or (
-        _rollback_rules(state, call, gates)
-        if call.tool == "rollback"
-        else _ticket_rules(state, call, facts, gates, now)
-    )
-    if refusal is not None:
-        return refusal
-    if facts.drift:
-        return Refuse(
-            RefusalCode.STAGING_DRIFTED,
-            "staging no longer matches what its tickets left: "
-            + "; ".join(facts.drift)
-            + ". Repair staging (or roll it back and redo tickets 02-05), then call backup with "
-            "environment=production again.",
+    blockers = tuple(call_blockers(state, call, facts, gates, now))
+    if not blockers:
+        return _run(state, call, facts, gates)
+    refusing = [b for b in blockers if not (call.dry_run and b.code in DRY_RUN_PASSES)]
+    if not refusing:
+        return replace(_run(state, call, facts, gates), blockers=blockers)
+    return Refuse(refusing[0].code, refusing[0].detail, blockers)
+
+
+def call_blockers(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetime) -> list[Blocker]:
+    """Every rule that refuses this call now, in SPEC.md §5's precedence (rule 8 aside). Once the
+    order rules refuse it, the gates of a ticket it is not at yet are not listed."""
+    if facts.unusable:
+        return [Blocker(RefusalCode.NOT_CONFIGURED, f"{facts.unusable}.")]
+    found: list[Blocker] = []
+    if facts.config_problem and call.tool != "preflight":  # preflight reports it as a failed check
+        found.append(Blocker(RefusalCode.NOT_CONFIGURED, f"{facts.config_problem}."))
+    if facts.tampered:
+        return [*found, _tampered_blocker(facts.tampered)]
+    loosened = pinned_gates_loosened(state, gates)
+    if loosened:
+        found.append(
+            Blocker(
+                RefusalCode.NOT_CONFIGURED,
+                f"this run's preflight pinned stricter settings: {'; '.join(loosened)}. Restore them (or "
+                "abandon the run and start a new one with preflight).",
+            )
         )
+    halt = _halt_blocker(state)
+    if halt is not None:
+        found.append(halt)
+    if call.tool == "rollback":
+        found += _rollback_blockers(state, call, gates)
+    else:
+        order = _order_blocker(state, call)
+        if order is not None:
+            return [*found, order]
+        ticket = call.ticket
+        assert ticket is not None  # _order_blocker refuses a call that maps to no ticket
+        if ticket.id == SOAK_TICKET and state.active:
+            found += production_gates(state, gates, now, facts)
+        mismatch = _data_args_blocker(state, call, gates)
+        if mismatch is not None:
+            found.append(mismatch)
     if facts.locked:
-        return Refuse(RefusalCode.LOCKED, facts.locked)
-    return _run(state, call, facts, gates)
+        found.append(Blocker(RefusalCode.LOCKED, facts.locked))
+    return found
+
+
+def _tampered_blocker(problem: str) -> Blocker:
+    return Blocker(
+        RefusalCode.JOURNAL_TAMPERED,
+        f"the journal failed its verification ({problem}): no ticket call runs on it. The operator must run "
+        f"`{VERIFY_LOG}`, then restore the journal or `menuca-migrate abandon --reason TEXT` (which moves it "
+        "aside so that the next preflight starts a new run).",
+        human_action=VERIFY_LOG,
+    )
+
+
+def production_gates(state: RunState, gates: Gates, now: datetime, facts: Facts) -> list[Blocker]:
+    """Rules 4, 5 and 6 for the soak ticket: the soak window (on staging's clock when the guard read
+    it), staging's health over it, the operator's approval, and staging drift (when the guard looked)."""
+    found: list[Blocker] = []
+    if facts.soak is not None and facts.soak.elapsed_s is None:
+        found.append(
+            Blocker(
+                RefusalCode.SOAK_PENDING,
+                f"the soak window cannot be measured: the completion of ticket {SOAK_AFTER} has no anchor on the "
+                "staging database (see its entry's anchor_error), and the soak is never measured by a local "
+                f"clock alone. Roll back staging and run tickets 02-{SOAK_AFTER} again.",
+            )
+        )
+    left = soak_left_s(state, facts, now, gates.soak_hours)
+    if facts.soak is not None and facts.soak.elapsed_s is None:
+        pass  # already refused above: the window cannot be measured
+    elif left is not None and left > 0:
+        found.append(
+            Blocker(
+                RefusalCode.SOAK_PENDING,
+                f"production waits for the soak window after ticket {SOAK_AFTER}: {math.ceil(left)} seconds "
+                f"left (soak {gates.soak_hours:g} h); call status to watch soak_remaining_s, then call backup "
+                "with environment=production.",
+                seconds_left=round(left, 1),
+            )
+        )
+    elif facts.soak_trips:
+        found.append(
+            Blocker(
+                RefusalCode.SOAK_UNHEALTHY,
+                "staging's health over the soak window tripped the runbook's rollback triggers: "
+                + "; ".join(facts.soak_trips)
+                + ". Investigate or roll staging back (rollback with environment=staging), then redo its tickets.",
+            )
+        )
+    if gates.require_approval and state.valid_approval() is None:
+        found.append(
+            Blocker(
+                RefusalCode.APPROVAL_REQUIRED,
+                f"production needs a human approval given after ticket {SOAK_AFTER} passed: ask the operator "
+                f"to run `{APPROVE_PRODUCTION}`, then call backup with environment=production again.",
+                human_action=APPROVE_PRODUCTION,
+            )
+        )
+    if facts.drift:
+        found.append(
+            Blocker(
+                RefusalCode.STAGING_DRIFTED,
+                "staging no longer matches what its tickets left: "
+                + "; ".join(facts.drift)
+                + ". Repair staging (or roll it back and redo tickets 02-05), then call backup with "
+                "environment=production again.",
+            )
+        )
+    return found
 
 
 def _run(state: RunState, call: Call, facts: Facts, gates: Gates) -> Run:
@@ -201,34 +334,35 @@ def _run(state: RunState, call: Call, facts: Facts, gates: Gates) -> Run:
     )
 
 
-def _halt_rule(state: RunState) -> Refuse | None:
+def _halt_blocker(state: RunState) -> Blocker | None:
     if not state.halted:
         return None
     reason = f" ({state.halt_reason})" if state.halt_reason else ""
-    return Refuse(
+    return Blocker(
         RefusalCode.HALTED,
         f"the operator halted the run{reason}: no mutating call runs until the operator runs "
-        "`menuca-migrate resume`; call status to see when it is lifted.",
+        f"`{RESUME}`; call status to see when it is lifted.",
+        human_action=RESUME,
     )
 
 
-def _ticket_rules(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetime) -> Refuse | None:
-    """Rules 1, 2, 4 and 5 for a ticket call."""
+def _order_blocker(state: RunState, call: Call) -> Blocker | None:
+    """Rules 1 and 2 for a ticket call."""
     ticket = call.ticket
     if ticket is None:
-        return Refuse(
+        return Blocker(
             RefusalCode.OUT_OF_ORDER, f"{call.tool} is not a ticket tool; call status to see what is next."
         )
     if not state.active:
         if ticket.id == FIRST.id:
             return None
-        return Refuse(
+        return Blocker(
             RefusalCode.OUT_OF_ORDER,
             f"{ticket.describe()} cannot run: there is no run in progress; call preflight to start one.",
         )
     failed = state.failed()
     if failed is not None and failed.id != ticket.id:
-        return Refuse(
+        return Blocker(
             RefusalCode.BLOCKED_BY_FAILURE,
             f"{failed.describe()} FAILED and blocks every other step: fix the cause and "
             f"{failed.how_to_call()} again, or call rollback"
@@ -237,81 +371,107 @@ def _ticket_rules(state: RunState, call: Call, facts: Facts, gates: Gates, now: 
         )
     first = state.first_not_complete()
     if first is None:
-        return Refuse(RefusalCode.OUT_OF_ORDER, "the run is complete; call status for the summary.")
+        return Blocker(RefusalCode.OUT_OF_ORDER, "the run is complete; call status for the summary.")
     if first.id != ticket.id:
-        return Refuse(
+        return Blocker(
             RefusalCode.OUT_OF_ORDER,
             f"{ticket.describe()} cannot run yet: {first.describe()} is {state.status(first.id)} "
             f"and comes first; {first.how_to_call()} next.",
         )
-    if ticket.id == SOAK_TICKET:
-        if facts.soak is not None and facts.soak.elapsed_s is None:
-            return Refuse(
-                RefusalCode.SOAK_PENDING,
-                f"the soak window cannot be measured: the completion of ticket {SOAK_AFTER} has no anchor on the "
-                "staging database (see its entry's anchor_error), and the soak is never measured by a local "
-                f"clock alone. Roll back staging and run tickets 02-{SOAK_AFTER} again.",
-            )
-        left = soak_left_s(state, facts, now, gates.soak_hours)
-        if left is not None:
-            return Refuse(
-                RefusalCode.SOAK_PENDING,
-                f"production waits for the soak window after ticket {SOAK_AFTER}: {math.ceil(left)} seconds "
-                f"left (soak {gates.soak_hours:g} h); call status to watch soak_remaining_s, then call backup "
-                "with environment=production.",
-            )
-        if gates.require_approval and state.valid_approval() is None:
-            return Refuse(
-                RefusalCode.APPROVAL_REQUIRED,
-                f"production needs a human approval given after ticket {SOAK_AFTER} passed: ask the operator "
-                "to run `menuca-migrate approve production --by NAME`, then call backup with "
-                "environment=production again.",
-            )
     return None
 
 
-def _rollback_rules(state: RunState, call: Call, gates: Gates) -> Refuse | None:
+def staging_data_args(state: RunState, tool: ToolName) -> dict[str, bool] | None:
+    """The data-writing arguments of staging's current passing call of `tool` (None: no such call)."""
+    defaults = DATA_WRITING_ARGS.get(tool)
+    staged = ticket_for(tool, "staging")
+    if not defaults or staged is None:
+        return None
+    done = state.tickets[staged.id]
+    if done.status != TicketStatus.COMPLETE:
+        return None
+    given = done.args or {}
+    return {name: bool(given.get(name, default)) for name, default in defaults.items()}
+
+
+def _shown(args: dict[str, bool]) -> str:
+    return ", ".join(f"{name}={str(value).lower()}" for name, value in args.items())
+
+
+def _data_args_blocker(state: RunState, call: Call, gates: Gates) -> Blocker | None:
+    """Rule 5's last part: production may only write what staging wrote and the operator approved."""
+    ticket = call.ticket
+    if ticket is None or ticket.environment != "production" or not gates.require_approval:
+        return None
+    staged = staging_data_args(state, ticket.tool)
+    if staged is None:
+        return None
+    wanted = {name: bool(dict(call.data_args).get(name, staged[name])) for name in staged}
+    if wanted == staged:
+        return None
+    staged_ticket = ticket_of(ticket.tool, "staging")
+    return Blocker(
+        RefusalCode.APPROVAL_REQUIRED,
+        f"{ticket.describe()} was called with {_shown(wanted)}, but staging's passing call (ticket "
+        f"{staged_ticket.id}) used {_shown(staged)} and the operator's approval covered what staging did: "
+        f"call {ticket.tool} with environment=production and {_shown(staged)} (next.args has them).",
+    )
+
+
+def _rollback_blockers(state: RunState, call: Call, gates: Gates) -> list[Blocker]:
     """Rules 2, 5 and 10 for a rollback."""
     env = call.environment
     if env is None:
-        return Refuse(RefusalCode.OUT_OF_ORDER, "rollback needs an environment.")
+        return [Blocker(RefusalCode.OUT_OF_ORDER, "rollback needs an environment.")]
     failed = state.failed()
     if failed is not None and failed.environment not in (env, "both"):
-        return Refuse(
-            RefusalCode.BLOCKED_BY_FAILURE,
-            f"{failed.describe()} FAILED: only its own re-run or a rollback of {failed.environment} may run; "
-            f"call rollback with environment={failed.environment} or {failed.how_to_call()}.",
-        )
+        return [
+            Blocker(
+                RefusalCode.BLOCKED_BY_FAILURE,
+                f"{failed.describe()} FAILED: only its own re-run or a rollback of {failed.environment} may "
+                f"run; call rollback with environment={failed.environment} or {failed.how_to_call()}.",
+            )
+        ]
     backup = BACKUP_TICKET[env]
     if state.run_id is None or (state.ended and state.ended_reason != "complete"):
-        return Refuse(
-            RefusalCode.OUT_OF_ORDER, "there is no run to roll back; call status to see where things stand."
-        )
+        return [
+            Blocker(
+                RefusalCode.OUT_OF_ORDER,
+                "there is no run to roll back; call status to see where things stand.",
+            )
+        ]
     if state.status(backup) != TicketStatus.COMPLETE:
-        return Refuse(
-            RefusalCode.OUT_OF_ORDER,
-            f"rollback on {env} needs ticket {backup} (backup of {env}) COMPLETE first; nothing of {env} has "
-            "been changed by this run before it. Call status to see what is next.",
-        )
+        return [
+            Blocker(
+                RefusalCode.OUT_OF_ORDER,
+                f"rollback on {env} needs ticket {backup} (backup of {env}) COMPLETE first; nothing of {env} "
+                "has been changed by this run before it. Call status to see what is next.",
+            )
+        ]
     production_backup = BACKUP_TICKET["production"]
     if env == "staging" and state.status(production_backup) == TicketStatus.COMPLETE:
-        return Refuse(
-            RefusalCode.OUT_OF_ORDER,
-            f"staging can no longer be rolled back: production work has begun (ticket {production_backup} is "
-            "COMPLETE); roll back production instead, with environment=production.",
-        )
+        return [
+            Blocker(
+                RefusalCode.OUT_OF_ORDER,
+                f"staging can no longer be rolled back: production work has begun (ticket {production_backup} "
+                "is COMPLETE); roll back production instead, with environment=production.",
+            )
+        ]
     if (
         env == "production"
         and call.scope == "full"
         and gates.require_approval
         and not state.rollback_approvals
     ):
-        return Refuse(
-            RefusalCode.APPROVAL_REQUIRED,
-            "a full restore of production needs a human approval: ask the operator to run "
-            "`menuca-migrate approve rollback --by NAME`, then call rollback again.",
-        )
-    return None
+        return [
+            Blocker(
+                RefusalCode.APPROVAL_REQUIRED,
+                "a full restore of production needs a human approval: ask the operator to run "
+                f"`{APPROVE_ROLLBACK}`, then call rollback again (a dry run shows the plan meanwhile).",
+                human_action=APPROVE_ROLLBACK,
+            )
+        ]
+    return []
 
 
 def replayable(state: RunState, call: Call) -> TicketState | None:
@@ -330,22 +490,25 @@ def replayable(state: RunState, call: Call) -> TicketState | None:
 
 
 def soak_left_s(state: RunState, facts: Facts, now: datetime, soak_hours: float) -> float | None:
-    """The soak time left by staging's clock when it was read, else by the journal's timestamps."""
+    """The soak time left by staging's clock when the guard read it, else by the journal's timestamps
+    (what status shows; the gate itself always reads staging's clock)."""
     if facts.soak is None or facts.soak.elapsed_s is None:
         return soak_remaining_s(state, now, soak_hours)
-    left = soak_hours * 3600 - facts.soak.elapsed_s
-    return left if left > 0 else None
+    if soak_remaining_s(state, now, soak_hours) is None:
+        return None
+    return max(soak_hours * 3600 - facts.soak.elapsed_s, 0.0)
 
 
 def soak_remaining_s(state: RunState, now: datetime, soak_hours: float) -> float | None:
-    """Seconds left in the soak window after the last staging ticket, or None when not soaking."""
+    """Seconds left in the soak window after the last staging ticket: None before that ticket is
+    COMPLETE and once the soak ticket has started; 0 once the window has elapsed."""
     done = state.tickets[SOAK_AFTER]
     if not state.active or done.status != TicketStatus.COMPLETE or done.finished_at is None:
         return None
-    if state.status(SOAK_TICKET) == TicketStatus.COMPLETE:
+    if state.status(SOAK_TICKET) != TicketStatus.PENDING:
         return None
     left = soak_hours * 3600 - (now - parse_ts(done.finished_at)).total_seconds()
-    return max(left, 0.0) if left > 0 else None
+    return max(left, 0.0)
 
 
 def rollback_targets(state: RunState, environment: Env, scope: Scope) -> list[str]:
@@ -390,24 +553,45 @@ def abandon_refusal(state: RunState) -> Refuse | None:
 
 
 def next_step(
-    state: RunState, gates: Gates, now: datetime, *, configured: bool = True, tampered: bool = False
+    state: RunState,
+    gates: Gates,
+    now: datetime,
+    *,
+    configured: bool = True,
+    facts: Facts | None = None,
 ) -> NextStep | None:
-    """What the agent should call next, and what blocks it; None when the run is complete."""
+    """What the agent should call next, every gate it does not meet yet, and the arguments to pass;
+    None when the run is complete. Staging drift is listed only when the guard looked (`facts`)."""
     gates = gates.strictest(state.pinned if state.active else None)
+    facts = facts or Facts()
+    blockers: list[Blocker] = []
+    if not configured:
+        blockers.append(
+            Blocker(
+                RefusalCode.NOT_CONFIGURED,
+                "the databases are not configured for this run: both MENUCA_STAGING_DSN and "
+                "MENUCA_PRODUCTION_DSN must be set and name two distinct databases (status and preflight say "
+                "what is wrong); a human fixes the configuration and restarts the server.",
+            )
+        )
+    if facts.tampered:
+        blockers.append(_tampered_blocker(facts.tampered))
+    loosened = pinned_gates_loosened(state, gates)
+    if loosened:
+        blockers.append(
+            Blocker(
+                RefusalCode.NOT_CONFIGURED,
+                f"this run's preflight pinned stricter settings: {'; '.join(loosened)}.",
+            )
+        )
+    halt = _halt_blocker(state)
+    if halt is not None:
+        blockers.append(halt)
     pending = state.rollback_pending
     if state.active and pending is not None and pending.environment in BACKUP_TICKET:
         # a rollback that started and never ended (a crash): run it again before anything else
         env: Env = "staging" if pending.environment == "staging" else "production"
-        first_gate = (
-            RefusalCode.NOT_CONFIGURED
-            if not configured
-            else RefusalCode.JOURNAL_TAMPERED
-            if tampered
-            else RefusalCode.HALTED
-            if state.halted
-            else None
-        )
-        return NextStep(BACKUP_TICKET[env], "rollback", env, first_gate)
+        return NextStep(BACKUP_TICKET[env], "rollback", env, tuple(blockers))
     if not state.active:
         if state.ended and state.ended_reason == "complete":
             return None
@@ -417,16 +601,45 @@ def next_step(
         if nxt is None:
             return None
         first = nxt
-    blocked: RefusalCode | None = None
-    if not configured:
-        blocked = RefusalCode.NOT_CONFIGURED
-    elif tampered:
-        blocked = RefusalCode.JOURNAL_TAMPERED
-    elif state.halted:
-        blocked = RefusalCode.HALTED
-    elif first.id == SOAK_TICKET and state.active:
-        if soak_remaining_s(state, now, gates.soak_hours) is not None:
-            blocked = RefusalCode.SOAK_PENDING
-        elif gates.require_approval and state.valid_approval() is None:
-            blocked = RefusalCode.APPROVAL_REQUIRED
-    return NextStep(first.id, first.tool, first.environment, blocked)
+    if first.id == SOAK_TICKET and state.active:
+        blockers += production_gates(state, gates, now, facts)
+    if facts.locked:
+        blockers.append(Blocker(RefusalCode.LOCKED, facts.locked))
+    args, reason = suggested_args(state, first, gates)
+    return NextStep(first.id, first.tool, first.environment, tuple(blockers), args, reason)
+
+
+# Where preflight leaves its advice for later tickets (tools/records.py PreflightRecord.next_args):
+# {ticket id: {"args": {name: value}, "reason": one sentence}}.
+PREFLIGHT_ADVICE_KEY = "next_args"
+
+
+def suggested_args(
+    state: RunState, ticket: Ticket, gates: Gates
+) -> tuple[dict[str, bool] | None, str | None]:
+    """The arguments `next` suggests for a ticket, with the reason: for production, those of staging's
+    passing call of the same tool when they matter; otherwise preflight's advice, when its diagnosis
+    showed that the defaults cannot pass."""
+    defaults = DATA_WRITING_ARGS.get(ticket.tool)
+    if not defaults:
+        return None, None
+    if ticket.environment == "production":
+        staged = staging_data_args(state, ticket.tool)
+        if staged is None or staged == defaults:
+            return None, None
+        because = (
+            "the operator's approval covered what staging did, so production must use the same"
+            if gates.require_approval
+            else "production holds the same data as staging"
+        )
+        staged_ticket = ticket_of(ticket.tool, "staging")
+        return (
+            staged,
+            f"staging's passing call of {ticket.tool} (ticket {staged_ticket.id}) used {_shown(staged)}; {because}.",
+        )
+    records = state.records.get(FIRST.id) or []
+    advice = (records[-1].get(PREFLIGHT_ADVICE_KEY) or {}).get(ticket.id) if records else None
+    if not advice or not isinstance(advice.get("args"), dict):
+        return None, None
+    args = {name: bool(value) for name, value in advice["args"].items() if name in defaults}
+    return (args, str(advice.get("reason") or "")) if args else (None, None)

@@ -49,6 +49,8 @@ class TicketState:
     record: dict[str, Any] | None = None
     completed_seq: int | None = None
     attempts: int = 0
+    # the arguments of the call that last passed or failed (what the agent chose, as journaled)
+    args: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,9 @@ class Approval:
     at: str
     seq: int
     bound_to_seq: int
+    # False: given without a terminal (`--yes`), so nobody typed the database name to confirm it
+    interactive: bool = False
+    evidence_sha256: str | None = None
 
 
 @dataclass
@@ -220,6 +225,8 @@ def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
             at=str(event.get("ts")),
             seq=int(event["seq"]),
             bound_to_seq=int(details.get("bound_to_seq") or 0),
+            interactive=bool(details.get("interactive", False)),
+            evidence_sha256=details.get("evidence_sha256"),
         )
         if details.get("kind") == "rollback":
             state.rollback_approvals.append(approval)
@@ -256,6 +263,7 @@ def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
         ticket.sidecars = details.get("sidecars")
         ticket.record = details.get("record")
         ticket.completed_seq = int(event["seq"]) if kind == EventKind.PASSED else None
+        ticket.args = dict(event.get("args") or {})
         if details.get("record") is not None:
             state.records.setdefault(ticket_id, []).append(details["record"])
     elif kind == EventKind.ROLLED_BACK:

@@ -67,6 +67,9 @@ BACKUP_TICKET: dict[Env, str] = {
 }
 # The step each rollback scope undoes; `full` undoes every step after the environment's backup.
 SCOPE_TOOL: dict[Scope, ToolName] = {"indexes": "apply_indexes", "rls": "apply_rls", "combos": "fix_combos"}
+# The arguments that change what a step writes, with their defaults (SPEC.md §5 rule 5): production's
+# call of such a tool must use the values of staging's passing call, which the operator approved.
+DATA_WRITING_ARGS: dict[ToolName, dict[str, bool]] = {"fix_combos": {"backfill_missing_dishes": False}}
 
 
 def ticket_for(tool: str, environment: str | None) -> Ticket | None:

@@ -6,13 +6,14 @@ from typing import cast
 
 from server import db
 from server.db import Conn
+from tools.lib.per_table import per_table
 from tools.records import ComboChecksums, FunctionRow, IndexDetail, OrphanCounts, PolicyRow, RlsFlag, RlsFlags
 
 APP_SCHEMAS = ["menuca_v3", "staging"]
 
 
 def row_counts(conn: Conn, schemas: list[str] | None = None) -> dict[str, int]:
-    rows = db.query_all(conn, db.sql_file("common/row_counts.sql"), {"schemas": schemas or APP_SCHEMAS})
+    rows = per_table(conn, "common/row_counts.sql", list(schemas or APP_SCHEMAS))
     return {r["table"]: int(r["row_count"]) for r in rows}
 
 

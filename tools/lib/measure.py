@@ -7,15 +7,19 @@ import time
 from typing import Any
 
 from psycopg import sql
+from psycopg.rows import tuple_row
+from psycopg.types.string import TextLoader
 
 from server import db
 from server.db import Conn
 from tools.records import QueryFamily, Timing
 
 QUERIES = ("menu", "menu_with_modifiers", "combos")
+COMBO_QUERY = "combos"  # timed on restaurants that have combo groups (pick_combo_restaurants)
 RUNS = 9  # at least 7 (SPEC.md §6); odd so the median is a real run
 SLOWER_FACTOR = 1.25
 SLOWER_SLACK_MS = 1.0
+AS_TEXT = ("json", "jsonb", "numeric")  # fetched as the database sends them, not decoded (see _fetch)
 
 
 def pick_restaurants(conn: Conn) -> list[int]:
@@ -23,17 +27,40 @@ def pick_restaurants(conn: Conn) -> list[int]:
     return [int(r["restaurant_id"]) for r in rows]
 
 
+def pick_combo_restaurants(conn: Conn) -> list[int]:
+    rows = db.query_all(conn, db.sql_file("common/pick_combo_restaurants.sql"))
+    return [int(r["restaurant_id"]) for r in rows]
+
+
+def restaurants_for(name: str, restaurants: list[int], combo_restaurants: list[int] | None) -> list[int]:
+    """The restaurants a query of the family is timed on (the combo query: those with combo groups,
+    when they are known; an older baseline has none and keeps the menu's)."""
+    return combo_restaurants if name == COMBO_QUERY and combo_restaurants else restaurants
+
+
+def _fetch(conn: Conn, query: sql.SQL, params: dict[str, int]) -> None:
+    """Run the query and fetch every row as text: the time is the database's and the wire's, not the
+    time this process takes to turn JSONB and numerics into Python objects (two thirds of the total
+    at scale 1, and what made the figures swing with the machine's load)."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        for type_name in AS_TEXT:
+            cur.adapters.register_loader(type_name, TextLoader)
+        cur.execute(query, params)
+        cur.fetchall()
+
+
 def time_query(conn: Conn, name: str, restaurants: list[int], runs: int = RUNS) -> Timing:
-    """Median wall time (ms, client side, rows fetched) per restaurant, after one warm-up run each."""
+    """Median wall time (ms, client side, every row fetched) per restaurant, after one warm-up run
+    each."""
     query = db.sql_file(f"common/menu_queries/{name}.sql")
     per_restaurant: dict[str, float] = {}
     for restaurant in restaurants:
         params = {"restaurant_id": restaurant}
-        db.query_all(conn, query, params)
+        _fetch(conn, query, params)
         samples = []
         for _ in range(runs):
             begun = time.perf_counter()
-            db.query_all(conn, query, params)
+            _fetch(conn, query, params)
             samples.append((time.perf_counter() - begun) * 1000)
         per_restaurant[str(restaurant)] = round(statistics.median(samples), 3)
     # the headline is the slowest pinned restaurant (the one with the most dishes, in practice)
@@ -42,22 +69,33 @@ def time_query(conn: Conn, name: str, restaurants: list[int], runs: int = RUNS) 
     )
 
 
-def measure_family(conn: Conn, restaurants: list[int], runs: int = RUNS) -> QueryFamily:
+def measure_family(
+    conn: Conn, restaurants: list[int], runs: int = RUNS, combo_restaurants: list[int] | None = None
+) -> QueryFamily:
     """Every query of the family; `median_ms` is the largest of the pinned restaurants' medians."""
-    return {name: time_query(conn, name, restaurants, runs) for name in QUERIES}
+    return {
+        name: time_query(conn, name, restaurants_for(name, restaurants, combo_restaurants), runs)
+        for name in QUERIES
+    }
 
 
 def measure_not_slower(
-    conn: Conn, restaurants: list[int], before: QueryFamily, rounds: int = 3
+    conn: Conn,
+    restaurants: list[int],
+    before: QueryFamily,
+    rounds: int = 3,
+    combo_restaurants: list[int] | None = None,
 ) -> QueryFamily:
-    """Time the family again after a change; when the menu query looks slower than `before`, measure
-    again (up to `rounds` times) and keep each query's best median: a real regression survives every
-    round, a busy machine's noise does not."""
-    best = measure_family(conn, restaurants)
+    """Time the family again after a change; when a query of the family looks slower than `before`,
+    measure again (up to `rounds` times) and keep each query's best median: a real regression survives
+    every round, a busy machine's noise does not."""
+    best = measure_family(conn, restaurants, combo_restaurants=combo_restaurants)
     for _ in range(rounds - 1):
-        if not slower_restaurants(before["menu"], best["menu"]):
+        if not any(
+            name in before and best[name]["median_ms"] > before[name]["median_ms"] for name in QUERIES
+        ):
             break
-        again = measure_family(conn, restaurants)
+        again = measure_family(conn, restaurants, combo_restaurants=combo_restaurants)
         for name, timing in again.items():
             merged = {
                 r: min(ms, best[name]["per_restaurant"].get(r, ms))
@@ -86,13 +124,42 @@ def speedup(before_ms: float, after_ms: float) -> float:
 
 def uses_index(conn: Conn, name: str, restaurant: int) -> bool:
     """Whether the query's plan reads its main table through an index (EXPLAIN, not executed)."""
+    return bool(plan_indexes(conn, name, restaurant))
+
+
+def plan_indexes(conn: Conn, name: str, restaurant: int) -> list[str]:
+    """The indexes the query's plan reads, in plan order (EXPLAIN, not executed)."""
     query = sql.SQL("EXPLAIN (FORMAT JSON) ") + db.sql_file(f"common/menu_queries/{name}.sql")
     row = db.query_one(conn, query, {"restaurant_id": restaurant})
     plan = row["QUERY PLAN"] if row else []
+    found: list[str] = []
 
-    def walk(node: dict[str, Any]) -> bool:
-        if "Index" in str(node.get("Node Type", "")):
-            return True
-        return any(walk(child) for child in node.get("Plans", []))
+    def walk(node: dict[str, Any]) -> None:
+        index = node.get("Index Name")
+        if index and index not in found:
+            found.append(str(index))
+        for child in node.get("Plans", []):
+            walk(child)
 
-    return bool(plan) and walk(plan[0]["Plan"])
+    if plan:
+        walk(plan[0]["Plan"])
+    return found
+
+
+def slower_warning(
+    name: str, before_ms: float, after_ms: float, indexes: list[str], since: str
+) -> str | None:
+    """The warning a check carries when a query of the family got slower (speedup below 1), with the
+    indexes its plan now reads; None when it did not."""
+    if after_ms <= before_ms or after_ms <= 0:
+        return None
+    within = (
+        ""
+        if is_slower(before_ms, after_ms)
+        else f" (within the gate's margin of {SLOWER_FACTOR:g} x + {SLOWER_SLACK_MS:g} ms: it may be timing noise)"
+    )
+    reads = f"its plan now reads {', '.join(indexes)}" if indexes else "its plan now reads no index"
+    return (
+        f"the {name} query got slower {since}: {before_ms} → {after_ms} ms (speedup "
+        f"{speedup(before_ms, after_ms)}); {reads}{within}."
+    )

@@ -24,6 +24,7 @@ from psycopg.rows import tuple_row
 from server import db
 from server.db import Conn
 from tools.lib.causes import Cause, cause_of
+from tools.lib.per_table import per_table
 from tools.results import RlsTest
 
 MATRIX_FILE = "apply_rls/tests/matrix.sql"
@@ -38,6 +39,7 @@ SQL_FILES = (
     "apply_rls/tests/whoami.sql",
     "apply_rls/tests/checksums.sql",
     "apply_rls/tests/sequences.sql",
+    "common/tables.sql",
 )
 # Matrix ids start this far above each table's max(id): far from real rows and from rows that live
 # traffic inserts while the matrix runs.
@@ -252,7 +254,7 @@ def run_matrix_report(conn: Conn) -> MatrixReport:
 
 def _fingerprint(conn: Conn) -> tuple[dict[str, str], dict[str, int | None]]:
     with conn.transaction(force_rollback=True):
-        sums = db.query_all(conn, db.sql_file("apply_rls/tests/checksums.sql"), {})
+        sums = per_table(conn, "apply_rls/tests/checksums.sql", ["menuca_v3"])
         seqs = db.query_all(conn, db.sql_file("apply_rls/tests/sequences.sql"))
     return {r["table"]: r["checksum"] for r in sums}, {r["sequence"]: r["last_value"] for r in seqs}
 
@@ -292,7 +294,7 @@ def _fixtures(conn: Conn) -> dict[str, Any]:
             "the data has fewer than two restaurants with dishes: tenants A and B cannot be chosen"
         )
     params: dict[str, Any] = dict(row)
-    for base in db.query_all(conn, db.sql_file("apply_rls/tests/id_bases.sql"), {"offset": ID_OFFSET}):
+    for base in per_table(conn, "apply_rls/tests/id_bases.sql", ["menuca_v3"], {"offset": ID_OFFSET}):
         params[f"new_{base['table']}"] = int(base["base"])
     # Tenants without an inactive (or active) real dish fall back to the matrix's own rows.
     params["a_inactive_dish"] = params["a_inactive_dish"] or params["new_dishes"] + 1
