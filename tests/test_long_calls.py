@@ -108,6 +108,8 @@ async def test_a_step_outliving_the_call_budget_answers_running_and_the_same_cal
             assert held < BUDGET_S + 1, f"the first answer took {held:.1f} s"
             assert first.result is not None and first.result["progress"] is not None
             assert first.result["next"]["tool"] == tool and first.result["next"]["environment"] == "staging"
+            data_args = {k: v for k, v in args.items() if k == "backfill_missing_dishes"}
+            assert (first.result["next"]["args"] or {}) == data_args  # the very same call, args and all
             status = (await call_tool(client, "status")).result or {}
             shown = next(
                 t for t in status["tickets"] if t["ticket"] == (ticket if tool != "rollback" else "01")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -103,14 +104,16 @@ async def call_until_done(
     arguments: dict[str, Any] | None = None,
     progress: ProgressFnT | None = None,
     on_wait: Callable[[ToolOutcome], None] | None = None,
-) -> tuple[ToolOutcome, int]:
+) -> tuple[ToolOutcome, list[float]]:
     """A tool call repeated with the same arguments while the server answers RUNNING (SPEC.md §14: the
-    work goes on in the server; the same call again waits for it); the final answer and the calls made."""
-    calls = 1
-    outcome = await call_tool(client, name, arguments, progress)
-    while outcome.status == "RUNNING":
+    work goes on in the server; the same call again waits for it); the final answer, and how long each
+    call held the client (seconds), in order."""
+    held: list[float] = []
+    while True:
+        begun = time.monotonic()
+        outcome = await call_tool(client, name, arguments, progress)
+        held.append(time.monotonic() - begun)
+        if outcome.status != "RUNNING":
+            return outcome, held
         if on_wait is not None:
             on_wait(outcome)
-        outcome = await call_tool(client, name, arguments, progress)
-        calls += 1
-    return outcome, calls

@@ -33,6 +33,8 @@ class Row:
     status: str
     figure: str
     seconds: float
+    calls: int = 1  # the tool calls it took (more than one when the server answered RUNNING)
+    longest_hold_s: float = 0.0  # the longest any of them held the client
 
 
 @dataclass
@@ -198,8 +200,8 @@ async def _call(client: Any, screen: Screen, nxt: dict[str, Any], report: DemoRe
         screen.line(f"  {label}: RUNNING — {(answer.result or {}).get('summary', '')[:90]} (calling again)")
 
     started = time.monotonic()
-    outcome, calls = await call_until_done(client, tool, args, progress=on_progress, on_wait=waiting)
-    report.calls += calls
+    outcome, held = await call_until_done(client, tool, args, progress=on_progress, on_wait=waiting)
+    report.calls += len(held)
     screen.end_bar()
     seconds = time.monotonic() - started
     result = outcome.result or {}
@@ -209,7 +211,9 @@ async def _call(client: Any, screen: Screen, nxt: dict[str, Any], report: DemoRe
     screen.line(
         f"{label:<30}{status:<6}{seconds:6.1f} s  {figure}" + (f"  ({shown_args})" if shown_args else "")
     )
-    report.rows.append(Row(nxt["ticket"], tool, environment, status, figure, seconds))
+    report.rows.append(
+        Row(nxt["ticket"], tool, environment, status, figure, seconds, len(held), max(held, default=0.0))
+    )
     return outcome
 
 
