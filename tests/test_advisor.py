@@ -261,7 +261,9 @@ def test_a_policy_kept_from_before_the_run_beside_ours_is_a_warning_not_a_failur
         == f"1 advisor finding(s) where this run's objects meet pre-existing ones: {expected}"
     )
     log = (rb.guard.settings.run_dir / "EXECUTION_LOG.md").read_text(encoding="utf-8")
-    assert "\nWarning: 1 advisor finding(s) where this run's objects meet pre-existing ones: " in log
+    assert (
+        f"\n- WARNING {BESIDE}: 1 advisor finding(s) where this run's objects meet pre-existing ones: " in log
+    )
     # at preflight the planted policy sat on a table without RLS: that finding is resolved, not reported
     assert _check(result, PREEXISTING)["actual"] == [
         f"{SET_UPDATED_AT}: menuca_v3.set_updated_at() (before the run)"
