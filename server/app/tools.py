@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar, cast
 
 import anyio
 import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -112,13 +113,19 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         """The call runs as a job of this process: wait for it at most the call budget (attaching to
         the same call already running, SPEC.md §14); answer RUNNING when it goes on past that."""
 
+        # The work runs in the job's own thread, not an anyio worker: progress finds its way back to
+        # this event loop by its token (anyio >= 4.11).
+        loop = anyio.lowlevel.current_token()
+
         def on_progress(done: float, total: float | None, message: str | None) -> None:
             with contextlib.suppress(Exception):  # a caller that is gone must not stop the work
-                anyio.from_thread.run(ctx.report_progress, done, total, message)
+                anyio.from_thread.run(ctx.report_progress, done, total, message, token=loop)
 
         key = (str(settings.run_dir), args.model_dump_json())
         job, ended_before = JOBS.attach_or_start(key, lambda hooks: guard().call(args, hooks))
-        job.listen(on_progress)
+        # from a worker thread: listen() replays the latest progress at once, and on_progress must never
+        # run on this event loop's own thread (it would wait for the loop it blocks)
+        await anyio.to_thread.run_sync(lambda: job.listen(on_progress))
         begun = time.monotonic()
         try:
             ended = await anyio.to_thread.run_sync(
