@@ -214,9 +214,13 @@ def check_expectation(
         return f"expected refusal {expect.refused}, got {result.get('status') if result else 'no result'}"
     if expect.status is not None and (result is None or result.get("status") != expect.status):
         got = result.get("status") if result else "no result"
-        failed = [c["name"] for c in (result or {}).get("checks", []) if not c.get("passed")]
+        failed = [
+            f"{c['name']}: {json.dumps(c.get('actual'), default=str)[:200]}"
+            for c in (result or {}).get("checks", [])
+            if not c.get("passed")
+        ]
         return f"expected status {expect.status}, got {got}" + (
-            f" (failed checks: {failed[:5]})" if failed else ""
+            f" (failed checks, with what was found: {failed[:5]})" if failed else ""
         )
     for path, want in expect.fields.items():
         actual = _lookup(result or {}, path)
