@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from server.runbook import Env, Scope, TicketEnv, ToolName
 
 TicketEnvironment = TicketEnv
-Outcome = Literal["PASS", "FAIL", "DRY_RUN"]
+Outcome = Literal["PASS", "FAIL", "DRY_RUN", "RUNNING"]
 TransactionMode = Literal["autocommit", "transaction", "external"]
 
 
@@ -70,6 +70,14 @@ class PlannedStatement(BaseModel):
     note: str | None = None
 
 
+class Progress(BaseModel):
+    """How far a step that is still working has got (SPEC.md §14)."""
+
+    done: float
+    total: float | None = None
+    message: str | None = None
+
+
 class TicketResult(BaseModel):
     """The fields every ticket result carries (SPEC.md §6)."""
 
@@ -89,6 +97,10 @@ class TicketResult(BaseModel):
     duration_ms: int
     plan: list[PlannedStatement] | None = Field(
         default=None, description="dry runs only: the exact statements that would run, in order"
+    )
+    progress: Progress | None = Field(
+        default=None,
+        description="RUNNING only: how far the work has got; call the same tool with the same arguments again",
     )
 
 
@@ -348,6 +360,7 @@ class TicketStatusModel(BaseModel):
     started_at: str | None = None
     finished_at: str | None = None
     interrupted: bool = False
+    progress: Progress | None = Field(default=None, description="while IN_PROGRESS: how far it has got")
 
 
 class ApprovalModel(BaseModel):
