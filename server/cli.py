@@ -42,6 +42,10 @@ def _config_parent() -> argparse.ArgumentParser:
         "--watch-hours", help="production watch after ticket 10 (env MENUCA_WATCH_HOURS, default 24)"
     )
     group.add_argument(
+        "--call-budget-s",
+        help="longest a ticket call holds its client before answering RUNNING (env MENUCA_CALL_BUDGET_S, default 45)",
+    )
+    group.add_argument(
         "--require-approval",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -67,6 +71,7 @@ def _settings_from(args: argparse.Namespace) -> Settings:
         watch_hours=args.watch_hours,
         allow_same_server=args.allow_same_server,
         key_file=args.key_file,
+        call_budget_s=args.call_budget_s,
     )
 
 
@@ -351,7 +356,12 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from server.dev.demo import default_run_dir, run_demo
 
     explicit = args.run_dir or os.environ.get("MENUCA_RUN_DIR")
-    report = run_demo(args.scale, settings.run_dir if explicit else default_run_dir(), args.keep)
+    report = run_demo(
+        args.scale,
+        settings.run_dir if explicit else default_run_dir(),
+        args.keep,
+        call_budget_s=settings.call_budget_s,
+    )
     tickets = report.final.get("tickets") or []
     ok = report.verified and len(tickets) == 11 and all(t["status"] == "COMPLETE" for t in tickets)
     return 0 if ok else 1

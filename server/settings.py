@@ -78,6 +78,7 @@ class Settings:
     watch_hours: float = 24.0
     allow_same_server: bool = False
     key_file: Path | None = None  # None: the default beside the other run directories' keys
+    call_budget_s: float = 45.0  # longest a ticket call holds its client before answering RUNNING
     http_token: str | None = field(default=None, repr=False)
 
     def dsn(self, environment: Env) -> str | None:
@@ -117,6 +118,7 @@ class Settings:
             "watch_hours": self.watch_hours,
             "allow_same_server": self.allow_same_server,
             "key_file": str(self.journal_key_file),
+            "call_budget_s": self.call_budget_s,
             "http_token": "set" if self.http_token else None,
         }
 
@@ -159,6 +161,21 @@ def _flag(name: str, flag: bool | None, env: Mapping[str, str], default: bool) -
     return parse_bool(name, env[name]) if env.get(name) not in (None, "") else default
 
 
+def _budget(raw: float | str | None) -> float:
+    """MENUCA_CALL_BUDGET_S: seconds, more than 0 and at most an hour (clients give up long before)."""
+    if raw in (None, ""):
+        return 45.0
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(
+            f"MENUCA_CALL_BUDGET_S={raw!r} is not a number of seconds (for example 45)"
+        ) from exc
+    if not math.isfinite(value) or not 0 < value <= 3600:
+        raise ConfigError(f"MENUCA_CALL_BUDGET_S={raw!r} must be more than 0 and at most 3600 seconds")
+    return value
+
+
 def load_settings(
     env: Mapping[str, str] | None = None,
     *,
@@ -170,6 +187,7 @@ def load_settings(
     watch_hours: float | str | None = None,
     allow_same_server: bool | None = None,
     key_file: str | Path | None = None,
+    call_budget_s: float | str | None = None,
 ) -> Settings:
     """Flags win over environment variables; an invalid value raises ConfigError naming it."""
     env = os.environ if env is None else env
@@ -184,6 +202,9 @@ def load_settings(
         watch_hours=_hours("MENUCA_WATCH_HOURS", watch_hours, env, 24.0),
         allow_same_server=_flag("MENUCA_ALLOW_SAME_SERVER", allow_same_server, env, False),
         key_file=Path(key_raw).expanduser().absolute() if key_raw else None,
+        call_budget_s=_budget(
+            call_budget_s if call_budget_s is not None else env.get("MENUCA_CALL_BUDGET_S")
+        ),
         http_token=env.get("MENUCA_HTTP_TOKEN") or None,
     )
     problem = key_file_problem(settings.journal_key_file, settings.run_dir)

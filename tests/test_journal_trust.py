@@ -251,6 +251,7 @@ def test_a_weaker_setting_than_the_run_pinned_is_refused(runbook: Callable[..., 
         run_dir=rb.guard.settings.run_dir,
         soak_hours=0,
         require_approval=False,
+        allow_same_server=True,  # the suite's databases share one server
     )
     with pytest.raises(Refused) as caught:
         call_guard(make_guard(loose), "backup", "staging")
@@ -261,6 +262,7 @@ def test_a_weaker_setting_than_the_run_pinned_is_refused(runbook: Callable[..., 
         production_dsn=rb.production_dsn,
         run_dir=rb.guard.settings.run_dir,
         soak_hours=8,
+        allow_same_server=True,  # the suite's databases share one server
     )
     assert call_guard(make_guard(stricter), "backup", "staging")["status"] == "PASS"
 

@@ -29,7 +29,12 @@ pytestmark = pytest.mark.skipif(
 
 def _settings(staging: str, production: str, run_dir: Path) -> Settings:
     return Settings(
-        staging_dsn=staging, production_dsn=production, run_dir=run_dir, soak_hours=0, require_approval=False
+        staging_dsn=staging,
+        production_dsn=production,
+        run_dir=run_dir,
+        soak_hours=0,
+        require_approval=False,
+        allow_same_server=True,  # the suite's databases share one server
     )
 
 

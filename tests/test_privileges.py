@@ -45,6 +45,7 @@ class Pair:
             run_dir=self.run_dir,
             soak_hours=0,
             require_approval=False,
+            allow_same_server=True,  # the suite's databases share one server
         )
         result: dict[str, Any] = call_guard(make_guard(settings), "preflight", None)
         return result

@@ -86,12 +86,15 @@ def test_one_database_under_two_spellings_fails_preflight_refuses_the_rest_and_n
         assert result["status"] == "FAIL", result["summary"]
         assert list(_failed(result)) == ["staging and production are distinct databases"]
         assert "same database" in result["summary"] and "MENUCA_PRODUCTION_DSN" in result["summary"]
-        assert result["next"] == {
+        nxt = result["next"]
+        assert {k: nxt[k] for k in ("ticket", "tool", "environment", "blocked_by", "args")} == {
             "ticket": "00",
             "tool": "preflight",
             "environment": "both",
             "blocked_by": "NOT_CONFIGURED",
+            "args": None,
         }
+        assert [b["code"] for b in nxt["blockers"]] == ["NOT_CONFIGURED"]
     status = guard.status()
     assert status.next is not None and status.next.blocked_by == "NOT_CONFIGURED"
     assert any("same database" in w for w in status.warnings)

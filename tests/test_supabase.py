@@ -31,6 +31,7 @@ def supabase_runbook(supabase_cluster: TestCluster, tmp_path: Path) -> Iterator[
         run_dir=tmp_path / "run",
         soak_hours=0,
         require_approval=False,
+        allow_same_server=True,  # the suite's databases share one server
     )
     yield Runbook(make_guard(settings), staging, production)
     for name in names:

@@ -11,7 +11,7 @@ from server.runbook import Env, Scope, TicketEnv, ToolName
 from tools.lib.health_models import HealthStatus, WatchStatus
 
 TicketEnvironment = TicketEnv
-Outcome = Literal["PASS", "FAIL", "DRY_RUN"]
+Outcome = Literal["PASS", "FAIL", "DRY_RUN", "RUNNING"]
 TransactionMode = Literal["autocommit", "transaction", "external"]
 
 
@@ -71,6 +71,14 @@ class PlannedStatement(BaseModel):
     note: str | None = None
 
 
+class Progress(BaseModel):
+    """How far a step that is still working has got (SPEC.md §14)."""
+
+    done: float
+    total: float | None = None
+    message: str | None = None
+
+
 class TicketResult(BaseModel):
     """The fields every ticket result carries (SPEC.md §6)."""
 
@@ -90,6 +98,10 @@ class TicketResult(BaseModel):
     duration_ms: int
     plan: list[PlannedStatement] | None = Field(
         default=None, description="dry runs only: the exact statements that would run, in order"
+    )
+    progress: Progress | None = Field(
+        default=None,
+        description="RUNNING only: how far the work has got; call the same tool with the same arguments again",
     )
 
 
@@ -349,6 +361,7 @@ class TicketStatusModel(BaseModel):
     started_at: str | None = None
     finished_at: str | None = None
     interrupted: bool = False
+    progress: Progress | None = Field(default=None, description="while IN_PROGRESS: how far it has got")
 
 
 class ApprovalModel(BaseModel):

@@ -3,11 +3,14 @@ Each builds its tool's argument model and hands the call to the guard in a worke
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import time
 from typing import Annotated, Any, Literal, TypeVar, cast
 
 import anyio
 import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -16,8 +19,8 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from server.engine import registry
-from server.engine.guard import CallHooks, Guard
-from server.engine.runtime import StepRuntime
+from server.engine.guard import Guard
+from server.engine.jobs import JOBS, wait_briefly
 from server.errors import JournalError, NotConfigured, Refused
 from server.settings import Settings, scrub
 from tools.results import (
@@ -107,18 +110,44 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
         return registry.make_guard(settings)
 
     async def run_call(args: ToolArgs, ctx: Context, model: type[ResultT]) -> CallToolResult:
-        runtime_box: list[StepRuntime] = []
+        """The call runs as a job of this process: wait for it at most the call budget (attaching to
+        the same call already running, SPEC.md §14); answer RUNNING when it goes on past that."""
+
+        # The work runs in the job's own thread, not an anyio worker: progress finds its way back to
+        # this event loop by its token (anyio >= 4.11).
+        loop = anyio.lowlevel.current_token()
 
         def on_progress(done: float, total: float | None, message: str | None) -> None:
-            anyio.from_thread.run(ctx.report_progress, done, total, message)
+            with contextlib.suppress(Exception):  # a caller that is gone must not stop the work
+                anyio.from_thread.run(ctx.report_progress, done, total, message, token=loop)
 
-        hooks = CallHooks(on_progress=on_progress, on_runtime=runtime_box.append)
+        key = (str(settings.run_dir), args.model_dump_json())
+        job, ended_before = JOBS.attach_or_start(key, lambda hooks: guard().call(args, hooks))
+        # from a worker thread: listen() replays the latest progress at once, and on_progress must never
+        # run on this event loop's own thread (it would wait for the loop it blocks)
+        await anyio.to_thread.run_sync(lambda: job.listen(on_progress))
+        begun = time.monotonic()
         try:
-            result = await anyio.to_thread.run_sync(lambda: guard().call(args, hooks), abandon_on_cancel=True)
+            ended = await anyio.to_thread.run_sync(
+                lambda: wait_briefly(job, settings.call_budget_s), abandon_on_cancel=True
+            )
         except anyio.get_cancelled_exc_class():
-            for runtime in runtime_box:  # the client cancelled: stop the database work now
-                runtime.cancel()
+            job.listen(None)
+            job.cancel()  # the caller cancelled while waiting: stop the database work at its next safe point
             raise
+        job.listen(None)
+        try:
+            if not ended:
+                JOBS.answered_running(job)
+                result = await anyio.to_thread.run_sync(
+                    lambda: guard().running_answer(args, job.progress, time.monotonic() - begun)
+                )
+            else:
+                JOBS.picked_up(job)
+                result = job.outcome()
+                if ended_before:  # the work ended after an earlier RUNNING answer: its recorded result
+                    recorded = result
+                    result = await anyio.to_thread.run_sync(lambda: guard().picked_up(args, recorded))
         except Refused as refused:
             return refusal(refused.code, refused.message, refused.next, refused.blockers)
         except (NotConfigured, JournalError) as exc:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,3 +96,24 @@ async def call_tool(
         message=message,
         refusal=refusal,
     )
+
+
+async def call_until_done(
+    client: Client,
+    name: str,
+    arguments: dict[str, Any] | None = None,
+    progress: ProgressFnT | None = None,
+    on_wait: Callable[[ToolOutcome], None] | None = None,
+) -> tuple[ToolOutcome, list[float]]:
+    """A tool call repeated with the same arguments while the server answers RUNNING (SPEC.md §14: the
+    work goes on in the server; the same call again waits for it); the final answer, and how long each
+    call held the client (seconds), in order."""
+    held: list[float] = []
+    while True:
+        begun = time.monotonic()
+        outcome = await call_tool(client, name, arguments, progress)
+        held.append(time.monotonic() - begun)
+        if outcome.status != "RUNNING":
+            return outcome, held
+        if on_wait is not None:
+            on_wait(outcome)

@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 
-from server.dev.client import ToolOutcome, call_tool, connect, server_env
+from server.dev.client import ToolOutcome, call_tool, call_until_done, connect, server_env
 from server.dev.embedded_pg import EmbeddedPostgres
 from server.dev.seed import seed_database
 from server.engine.registry import make_guard
@@ -22,7 +22,7 @@ from server.journal import EXECUTION_LOG, Journal
 from server.settings import Settings
 
 OPERATOR = "demo-operator"
-MAX_CALLS = 40
+MAX_ANSWERS = 40  # ticket answers the agent acts on (a RUNNING answer it calls again on is not one)
 BAR = 28
 
 
@@ -34,6 +34,8 @@ class Row:
     status: str
     figure: str
     seconds: float
+    calls: int = 1  # the tool calls it took (more than one when the server answered RUNNING)
+    longest_hold_s: float = 0.0  # the longest any of them held the client
 
 
 @dataclass
@@ -116,6 +118,7 @@ async def agent(settings: Settings, screen: Screen, report: DemoReport) -> None:
         soak_hours=settings.soak_hours,
         require_approval=settings.require_approval,
         allow_same_server=settings.allow_same_server,
+        extra={"MENUCA_CALL_BUDGET_S": f"{settings.call_budget_s:g}"},
     )
     with open(settings.run_dir / "server.log", "a", encoding="utf-8") as errlog:
         async with connect(env, errlog=errlog) as client:
@@ -123,7 +126,9 @@ async def agent(settings: Settings, screen: Screen, report: DemoReport) -> None:
             report.calls += 1
             nxt = (status.result or {}).get("next")
             last: tuple[str, str, str] | None = None
-            while nxt is not None and report.calls < MAX_CALLS:
+            answers = 0
+            while nxt is not None and answers < MAX_ANSWERS:
+                answers += 1
                 blockers = nxt.get("blockers") or []
                 if blockers:
                     lifted = await _lift(client, screen, settings, nxt, report)
@@ -192,9 +197,13 @@ async def _call(client: Any, screen: Screen, nxt: dict[str, Any], report: DemoRe
     async def on_progress(progress: float, total: float | None, message: str | None) -> None:
         screen.bar(label, progress, total, message)
 
+    def waiting(answer: ToolOutcome) -> None:
+        screen.end_bar()
+        screen.line(f"  {label}: RUNNING — {(answer.result or {}).get('summary', '')[:90]} (calling again)")
+
     started = time.monotonic()
-    outcome = await call_tool(client, tool, args, progress=on_progress)
-    report.calls += 1
+    outcome, held = await call_until_done(client, tool, args, progress=on_progress, on_wait=waiting)
+    report.calls += len(held)
     screen.end_bar()
     seconds = time.monotonic() - started
     result = outcome.result or {}
@@ -204,11 +213,15 @@ async def _call(client: Any, screen: Screen, nxt: dict[str, Any], report: DemoRe
     screen.line(
         f"{label:<30}{status:<6}{seconds:6.1f} s  {figure}" + (f"  ({shown_args})" if shown_args else "")
     )
-    report.rows.append(Row(nxt["ticket"], tool, environment, status, figure, seconds))
+    report.rows.append(
+        Row(nxt["ticket"], tool, environment, status, figure, seconds, len(held), max(held, default=0.0))
+    )
     return outcome
 
 
-def run_demo(scale: float, run_dir: Path, keep: bool, screen: Screen | None = None) -> DemoReport:
+def run_demo(
+    scale: float, run_dir: Path, keep: bool, screen: Screen | None = None, call_budget_s: float = 45.0
+) -> DemoReport:
     screen = screen or Screen()
     began = time.monotonic()
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -229,6 +242,7 @@ def run_demo(scale: float, run_dir: Path, keep: bool, screen: Screen | None = No
             soak_hours=0,
             require_approval=True,
             allow_same_server=True,  # both databases live on one embedded server
+            call_budget_s=call_budget_s,
         )
         screen.line(
             "the agent starts `menuca-migrate serve` over stdio and follows `next` (soak window 0 for the demo)"

@@ -15,7 +15,7 @@ import anyio
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from server import db
-from server.dev.client import ToolOutcome, call_tool, connect, server_env
+from server.dev.client import ToolOutcome, call_until_done, connect, server_env
 from server.engine.registry import make_guard
 from server.engine.report import write_report
 from server.errors import Refused, ReplayError
@@ -29,7 +29,7 @@ CODES = {str(code) for code in RefusalCode}
 class Expect(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["PASS", "FAIL", "DRY_RUN"] | None = None
+    status: Literal["PASS", "FAIL", "DRY_RUN", "RUNNING"] | None = None
     refused: str | None = None
     fields: dict[str, Any] = Field(default_factory=dict)
 
@@ -216,9 +216,13 @@ def check_expectation(
         return f"expected refusal {expect.refused}, got {result.get('status') if result else 'no result'}"
     if expect.status is not None and (result is None or result.get("status") != expect.status):
         got = result.get("status") if result else "no result"
-        failed = [c["name"] for c in (result or {}).get("checks", []) if not c.get("passed")]
+        failed = [
+            f"{c['name']}: {json.dumps(c.get('actual'), default=str)[:200]}"
+            for c in (result or {}).get("checks", [])
+            if not c.get("passed")
+        ]
         return f"expected status {expect.status}, got {got}" + (
-            f" (failed checks: {failed[:5]})" if failed else ""
+            f" (failed checks, with what was found: {failed[:5]})" if failed else ""
         )
     for path, want in expect.fields.items():
         actual = _lookup(result or {}, path)
@@ -266,7 +270,7 @@ async def run_replay(
         say(f"replay: {replay.name}")
         async with connect(child_env, errlog=errlog) as client:
             for number, step in enumerate(replay.steps, start=1):
-                problem, line = await _run_step(client, step, settings, owners)
+                problem, line = await _run_step(client, step, settings, owners, say)
                 report.steps_run = number
                 say(f"  {number:>2}. {line}" + ("" if problem is None else f"  ✗ {problem}"))
                 if problem is not None:
@@ -281,12 +285,22 @@ async def run_replay(
 
 
 async def _run_step(
-    client: Any, step: Step, settings: Settings, owners: dict[Environment, db.Conn]
+    client: Any,
+    step: Step,
+    settings: Settings,
+    owners: dict[Environment, db.Conn],
+    say: Callable[[str], None] = print,
 ) -> tuple[str | None, str]:
     if isinstance(step, CallStep):
-        outcome: ToolOutcome = await call_tool(client, step.call, step.args)
         env = step.args.get("environment", "")
         shown = f"call {step.call}{' ' + env if env else ''}"
+
+        def waiting(answer: ToolOutcome) -> None:
+            progress = (answer.result or {}).get("progress") or {}
+            done = f" ({progress.get('done')} of {progress.get('total')})" if progress.get("total") else ""
+            say(f"      {shown} → RUNNING{done}: calling again with the same arguments")
+
+        outcome, _ = await call_until_done(client, step.call, step.args, on_wait=waiting)
         if outcome.refused:
             return check_expectation(
                 step.expect, outcome.refused, None, outcome.message

@@ -17,9 +17,10 @@ import psycopg
 from pydantic import BaseModel
 
 from server import db
-from server.engine import health, operator, status
+from server.engine import health, operator, progress, status
 from server.engine.locks import LockHeld, run_dir_lock, run_dir_lock_free
 from server.engine.probes import DatabaseProbes, Probes
+from server.engine.progress import ProgressFile, Running
 from server.engine.record import Attempt, UnmodelledResult, blocker_models, record_outcome
 from server.engine.runtime import ProgressFn, StepRuntime
 from server.errors import JournalError, NotConfigured, Refused
@@ -54,7 +55,7 @@ from server.runbook import (
 from server.settings import Settings, scrub
 from tools.lib.causes import Cause, cause_of
 from tools.records import PreflightRecord
-from tools.results import Check, Next, RollbackArgs, StatusResult, TicketResult, ToolArgs
+from tools.results import Check, Next, Progress, RollbackArgs, StatusResult, TicketResult, ToolArgs
 from tools.step import StepFn, StepInterrupted, StepOutcome, check
 
 log = get_logger(__name__)
@@ -162,15 +163,7 @@ class Guard:
     def call(self, args: ToolArgs, hooks: CallHooks | None = None) -> TicketResult:
         """Run one tool call under every rule of SPEC.md §5; returns its result or raises Refused."""
         self._seen_drift = self._seen_tampered = None
-        call = Call(
-            tool=args.tool,
-            environment=args.environment_of,
-            dry_run=args.dry_run,
-            scope=_scope(args),
-            data_args=tuple(
-                (name, bool(getattr(args, name))) for name in DATA_WRITING_ARGS.get(args.tool, {})
-            ),
-        )
+        call = _call_of(args)
         state = self._receive(call, args)
         first_health: SoakHealth | None = None  # staging's health over the soak: sampled once per call
         try:
@@ -192,7 +185,8 @@ class Guard:
                     return self._answer(state, call, args, decision)
                 return self._execute(state, call, args, decision, hooks or CallHooks(), run_id, own_pids)
         except LockHeld as held:
-            facts = Facts(locked=str(held))
+            running = progress.read(self.settings.run_dir)
+            facts = Facts(locked=f"{held} Now: {running.describe()}." if running else str(held))
         except NotConfigured as exc:
             facts = Facts(unusable=str(exc))
         except psycopg.Error as exc:  # a probe before the step (the interrupted server's backends)
@@ -275,6 +269,85 @@ class Guard:
             outcome="REPLAYED",
         )
         return recorded
+
+    # -- long calls (SPEC.md §14): the MCP adapter runs call() in a job and answers within the budget --
+
+    def running_answer(self, args: ToolArgs, progress: Progress, waited_s: float) -> TicketResult:
+        """The answer to a caller whose call is still working after the call budget: RUNNING, with the
+        progress, `next` naming the very same call; journaled (and logged) as such."""
+        call = _call_of(args)
+        state = self.load_state()
+        how_far = f" ({progress.done:g} of {progress.total:g})" if progress.total else ""
+        doing = f": {progress.message}" if progress.message else ""
+        summary = (
+            f"{call.tool} is still working after {waited_s:.0f} s{how_far}{doing}. The work goes on in the "
+            f"server: call {call.tool} again with the same arguments to wait for its result (other calls are "
+            "refused LOCKED meanwhile; status shows its progress)."
+        )
+        ticket_id = call.ticket_id or FIRST.id
+        model = self.result_models.get(call.tool, UnmodelledResult)
+        common: dict[str, object] = {
+            "run_id": state.run_id,
+            "ticket": ticket_id,
+            "tool": call.tool,
+            "environment": call.environment or "both",
+            "status": "RUNNING",
+            "checks": [],
+            "summary": summary,
+            "next": Next(
+                ticket=ticket_id,
+                tool=call.tool,
+                environment=call.environment or "both",
+                blocked_by=None,
+                args=dict(call.data_args) if call.data_args else None,
+                args_reason="the same arguments as the call that is still working"
+                if call.data_args
+                else None,
+            ),
+            "replayed": False,
+            "duration_ms": int(waited_s * 1000),
+            "progress": progress,
+        }
+        if call.tool == "rollback":
+            common["scope"] = call.scope
+        answer = model.model_validate(common)
+        with contextlib.suppress(JournalError):  # the answer stands even when the journal is not writable
+            self.journal.append(
+                EventKind.RUNNING,
+                run_id=state.run_id,
+                ticket=call.ticket_id,
+                tool=call.tool,
+                environment=call.environment,
+                args=args.journaled(),
+                outcome="RUNNING",
+                details={"progress": progress.model_dump(), "waited_ms": answer.duration_ms},
+                log_text=execlog.running_block(
+                    ticket=call.ticket_id,
+                    tool=call.tool,
+                    environment=call.environment,
+                    run_id=state.run_id,
+                    args=args.journaled(),
+                    text=summary,
+                ),
+            )
+        return answer
+
+    def picked_up(self, args: ToolArgs, result: TicketResult) -> TicketResult:
+        """The first call after work that outlived its RUNNING answer: that work's recorded result
+        (PASS, FAIL or the rollback's), replayed; nothing runs."""
+        call = _call_of(args)
+        state = self._receive(call, args)
+        self.journal.append(
+            EventKind.REPLAYED,
+            run_id=state.run_id,
+            ticket=call.ticket_id,
+            tool=call.tool,
+            environment=call.environment,
+            args=args.journaled(),
+            outcome="REPLAYED",
+            details={"picked_up": True},
+        )
+        return result.model_copy(update={"replayed": True, "next": self.next_of(state)})
 
     def _refuse(self, state: RunState, call: Call, args: ToolArgs, refusal: Refuse) -> NoReturn:
         secrets_ = self.settings.secrets()
@@ -368,11 +441,18 @@ class Guard:
             is_halted=lambda: self.load_state().halted,
             required_sql_files=self.required_sql_files,
             on_progress=hooks.on_progress,
+            progress_file=None
+            if call.dry_run
+            else _progress_file(self.settings, run_id, ticket_id, call, started_at),
         )
         if hooks.on_runtime:
             hooks.on_runtime(runtime)
         begun = time.monotonic()
-        outcome, interrupted = self._run_step(call, args, decision, runtime)
+        try:
+            outcome, interrupted = self._run_step(call, args, decision, runtime)
+        finally:
+            if runtime.progress_file is not None:
+                runtime.progress_file.remove()
         attempt = Attempt(
             call=call,
             args=args,
@@ -458,6 +538,32 @@ def _probe_error(exc: psycopg.Error) -> str:
     return f"a check the guard makes before the step failed: {cause.sentence('call again')}"
 
 
+def _progress_file(settings: Settings, run_id: str, ticket: str, call: Call, started_at: str) -> ProgressFile:
+    running = Running(
+        run_id=run_id,
+        ticket=ticket,
+        tool=call.tool,
+        environment=call.environment or "both",
+        pid=os.getpid(),
+        started_at=started_at,
+        progress=Progress(done=0),
+    )
+    progress_file = ProgressFile(settings.run_dir, running)
+    with contextlib.suppress(OSError):
+        progress_file.update(0, None, "starting")
+    return progress_file
+
+
+def _call_of(args: ToolArgs) -> Call:
+    return Call(
+        tool=args.tool,
+        environment=args.environment_of,
+        dry_run=args.dry_run,
+        scope=_scope(args),
+        data_args=tuple((name, bool(getattr(args, name))) for name in DATA_WRITING_ARGS.get(args.tool, {})),
+    )
+
+
 def _at_the_gates(decision: Refuse | Replay | Run) -> bool:
     """The call got past every rule before rule 6 but the time and human gates: staging drift is the
     next thing to know about (for the real call, or for a dry run's blockers)."""
@@ -466,10 +572,6 @@ def _at_the_gates(decision: Refuse | Replay | Run) -> bool:
     return isinstance(decision, Refuse) and all(
         b.code in DRY_RUN_PASSES or b.code == "LOCKED" for b in decision.blockers
     )
-
-
-def _scope(args: ToolArgs) -> Scope | None:
-    return args.scope if isinstance(args, RollbackArgs) else None
 
 
 def _error_outcome(call: Call, cause: Cause, secrets: list[str]) -> StepOutcome[BaseModel]:
@@ -501,3 +603,7 @@ def _interrupted_outcome(tool: str, reason: str) -> StepOutcome[BaseModel]:
         summary=f"{tool} stopped at a safe point ({reason}); its open transaction was rolled back and nothing is "
         f"left half-applied. Call status, then {after} (or roll back).",
     )
+
+
+def _scope(args: ToolArgs) -> Scope | None:
+    return args.scope if isinstance(args, RollbackArgs) else None

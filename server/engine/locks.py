@@ -78,6 +78,10 @@ def advisory_locks(
                 if best_effort:
                     continue
                 raise
+            except psycopg.Error as exc:  # the session's first statement failed (a 1 ms statement_timeout)
+                if best_effort:
+                    continue  # preflight reports the database's error as a failed check
+                raise NotConfigured(_lock_session_error(env, exc)) from exc
             held.append(conn)
             try:
                 # once per database: two DSNs that name one database (a misconfiguration preflight
@@ -93,10 +97,7 @@ def advisory_locks(
             except psycopg.Error as exc:  # e.g. a statement_timeout in the DSN's options
                 if best_effort:
                     continue  # preflight reports the database's error as a failed check
-                raise NotConfigured(
-                    f"the {env} database answered the lock session with an error "
-                    f"({exc.sqlstate} {exc.diag.message_primary or type(exc).__name__})"
-                ) from exc
+                raise NotConfigured(_lock_session_error(env, exc)) from exc
             assert row is not None
             pids.append(int(row["pid"]))
             if not row["ok"]:
@@ -116,3 +117,10 @@ def advisory_locks(
                     conn.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
             with contextlib.suppress(psycopg.Error):
                 conn.close()
+
+
+def _lock_session_error(env: Env, exc: psycopg.Error) -> str:
+    return (
+        f"the {env} database answered the lock session with an error "
+        f"({exc.sqlstate} {exc.diag.message_primary or type(exc).__name__})"
+    )

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from server import db
+from server.engine.progress import ProgressFile
 from server.errors import NotConfigured
 from server.journal import sidecar
 from server.runbook import FIRST, Env, RunState, TicketEnv, ToolName
@@ -51,6 +52,7 @@ class StepRuntime:
     is_halted: Callable[[], bool]
     required_sql_files: tuple[str, ...] = ()
     on_progress: ProgressFn | None = None
+    progress_file: ProgressFile | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     _connections: list[db.Conn] = field(default_factory=list)
     _last_halt_poll: float = 0.0
@@ -68,6 +70,9 @@ class StepRuntime:
         return dsn
 
     def progress(self, done: float, total: float | None = None, message: str | None = None) -> None:
+        if self.progress_file is not None:
+            with contextlib.suppress(OSError):  # advisory: a full disk must not fail a step
+                self.progress_file.update(done, total, message)
         if self.on_progress is not None:
             with contextlib.suppress(Exception):  # progress is advisory: a gone client must not fail a step
                 self.on_progress(done, total, message)

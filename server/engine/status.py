@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from server.engine import health
+from server.engine import health, progress
 from server.engine.locks import run_dir_lock_free
 from server.runbook import (
     BACKUP_TICKET,
@@ -55,6 +55,7 @@ def run_status(guard: Guard) -> StatusResult:
         t.status == TicketStatus.IN_PROGRESS for t in state.tickets.values()
     )
     lock_free = run_dir_lock_free(guard.settings.run_dir) if in_progress else True
+    running = progress.read(guard.settings.run_dir) if in_progress and not lock_free else None
     # a rollback is journaled under its environment's backup ticket: that row shows its interruption
     rollback_ticket = BACKUP_TICKET.get(cast(Env, pending.environment)) if pending else None
     tickets = [
@@ -70,18 +71,19 @@ def run_status(guard: Guard) -> StatusResult:
             finished_at=state.tickets[ticket.id].finished_at,
             interrupted=lock_free
             and (state.tickets[ticket.id].status == TicketStatus.IN_PROGRESS or ticket.id == rollback_ticket),
+            progress=running.progress
+            if running and running.ticket == ticket.id and running.run_id == state.run_id
+            else None,
         )
         for ticket in TICKETS
     ]
     approval = state.valid_approval()
     soak = soak_remaining_s(state, guard.clock(), guard.settings.soak_hours)
-    running = next((t for t in TICKETS if state.tickets[t.id].status == TicketStatus.IN_PROGRESS), None)
-    locked = (
-        f"{running.describe()} is running in another call (it holds the run's lock); call status again "
-        "when it has finished."
-        if running is not None and not lock_free
-        else None
-    )
+    busy = next((t for t in TICKETS if state.tickets[t.id].status == TicketStatus.IN_PROGRESS), None)
+    locked = None
+    if busy is not None and not lock_free:
+        doing = running.describe() if running is not None else f"{busy.describe()} is running"
+        locked = f"{doing} in another call (it holds the run's lock); call status again when it has finished."
     nxt = guard.next_of(state, Facts(locked=locked, tampered=tampered))
     complete = sum(1 for t in state.tickets.values() if t.status == TicketStatus.COMPLETE)
     if pending is not None:

@@ -134,6 +134,27 @@ def started_block(
     )
 
 
+def running_block(
+    *,
+    ticket: str | None,
+    tool: str,
+    environment: str | None,
+    run_id: str | None,
+    args: dict[str, Any],
+    text: str,
+) -> str:
+    """A caller answered RUNNING (SPEC.md §14): the work goes on; never a completion line."""
+    return "\n".join(
+        [
+            f"## RUNNING — {tool} — {environment or 'both'}" + (f" (ticket {ticket})" if ticket else ""),
+            f"Time: {utc_now()}",
+            f"Run: {run_id or '(none)'}",
+            f"Arguments: {_value(args)}",
+            f"Decision: {escape(text)}",
+        ]
+    )
+
+
 def operator_block(
     *, action: str, run_id: str | None, by: str | None = None, reason: str | None = None
 ) -> str:

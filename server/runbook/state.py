@@ -28,6 +28,7 @@ class EventKind(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     DRY_RUN = "dry_run"
+    RUNNING = "running"  # a caller was answered RUNNING (SPEC.md §14): the work goes on
     REPLAYED = "replayed"
     INTERRUPTED = "interrupted"
     ROLLED_BACK = "rolled_back"

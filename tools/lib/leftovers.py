@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ from server.runbook import Env
 SCRATCH_PREFIX = "menuca_verify_"
 _MAX_IDENTIFIER = 63
 _TOKEN_HEX = 8
+DROP_ATTEMPTS = 3
+DROP_RETRY_S = 1.0
 
 
 @dataclass
@@ -60,11 +63,21 @@ def create_scratch(conn: db.Conn, name: str) -> None:
 
 
 def drop_scratch(conn: db.Conn, name: str) -> str | None:
-    """Drop one scratch database; None when it is gone, else why it could not be dropped."""
-    try:
-        db.query_all(conn, db.sql_file("backup/drop_scratch.sql").format(name=sql.Identifier(name)))
-    except psycopg.Error as exc:
-        return exc.diag.message_primary or type(exc).__name__
+    """Drop one scratch database; None when it is gone, else why it could not be dropped. FORCE waits
+    at most 5 s for the sessions it ends to exit; on a loaded server a restore's backend can take
+    longer, so "being accessed by other users" is tried again, DROP_ATTEMPTS times in all."""
+    statement = db.sql_file("backup/drop_scratch.sql").format(name=sql.Identifier(name))
+    for attempt in range(1, DROP_ATTEMPTS + 1):
+        try:
+            db.query_all(conn, statement)
+        except psycopg.errors.ObjectInUse as exc:
+            if attempt == DROP_ATTEMPTS:
+                return f"{exc.diag.message_primary or type(exc).__name__} ({DROP_ATTEMPTS} attempts)"
+            time.sleep(DROP_RETRY_S)
+        except psycopg.Error as exc:
+            return exc.diag.message_primary or type(exc).__name__
+        else:
+            return None
     return None
 
 
