@@ -140,7 +140,7 @@ def check_anchors(
                     f"the {env} database anchors journal seq {seq} ({row['event']}), which the journal does not "
                     "have (entries deleted)"
                 )
-            elif entry.get("hash") != row["hash"]:
+            elif entry.get("anchored_hash", entry.get("hash")) != row["hash"]:
                 check.problems.append(
                     f"journal seq {seq} does not match its anchor on the {env} database (edited or re-chained)"
                 )
