@@ -195,8 +195,8 @@ def decide(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetim
         recorded = replayable(state, call)
         if recorded is not None:
             return Replay(recorded)
-    gates = gates.strictest(state.pinned if state.active else None)
     blockers = tuple(call_blockers(state, call, facts, gates, now))
+    gates = gates.strictest(state.pinned if state.active else None)
     if not blockers:
         return _run(state, call, facts, gates)
     refusing = [b for b in blockers if not (call.dry_run and b.code in DRY_RUN_PASSES)]
@@ -207,7 +207,8 @@ def decide(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetim
 
 def call_blockers(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetime) -> list[Blocker]:
     """Every rule that refuses this call now, in SPEC.md §5's precedence (rule 8 aside). Once the
-    order rules refuse it, the gates of a ticket it is not at yet are not listed."""
+    order rules refuse it, the gates of a ticket it is not at yet are not listed. `gates` are the
+    current settings: compared with the pinned ones first, then the stricter of both apply."""
     if facts.unusable:
         return [Blocker(RefusalCode.NOT_CONFIGURED, f"{facts.unusable}.")]
     found: list[Blocker] = []
@@ -224,6 +225,7 @@ def call_blockers(state: RunState, call: Call, facts: Facts, gates: Gates, now: 
                 "abandon the run and start a new one with preflight).",
             )
         )
+    gates = gates.strictest(state.pinned if state.active else None)
     halt = _halt_blocker(state)
     if halt is not None:
         found.append(halt)
@@ -562,6 +564,7 @@ def next_step(
 ) -> NextStep | None:
     """What the agent should call next, every gate it does not meet yet, and the arguments to pass;
     None when the run is complete. Staging drift is listed only when the guard looked (`facts`)."""
+    loosened = pinned_gates_loosened(state, gates)  # the current settings against the pinned ones
     gates = gates.strictest(state.pinned if state.active else None)
     facts = facts or Facts()
     blockers: list[Blocker] = []
@@ -576,7 +579,6 @@ def next_step(
         )
     if facts.tampered:
         blockers.append(_tampered_blocker(facts.tampered))
-    loosened = pinned_gates_loosened(state, gates)
     if loosened:
         blockers.append(
             Blocker(
