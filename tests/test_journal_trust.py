@@ -390,3 +390,28 @@ def test_an_entry_anchored_on_one_database_only_still_matches_that_anchor(
     restored = guard(production)
     assert restored.tampered(("staging", "production")) is None
     assert call_guard(restored, "preflight")["status"] == "PASS"
+
+
+def test_a_preflight_that_failed_may_be_rerun_with_corrected_settings_which_it_pins_again(
+    make_db: Callable[..., str], tmp_path: Path
+) -> None:
+    """Before anything but preflight has run, the next preflight is still the run's first real one: a
+    human who corrects a setting is not refused, and the corrected settings are the ones pinned."""
+    staging, production = make_db(), make_db(production=True)
+
+    def guard(**gates: Any) -> Any:
+        return make_guard(
+            Settings(staging_dsn=staging, production_dsn=production, run_dir=tmp_path / "run", **gates)
+        )
+
+    failed = call_guard(guard(soak_hours=4, allow_same_server=False), "preflight")
+    assert failed["status"] == "FAIL"  # the suite's two databases share one server
+    corrected = guard(soak_hours=0, require_approval=False, allow_same_server=True)
+    assert call_guard(corrected, "preflight")["status"] == "PASS"
+    pinned = corrected.load_state().pinned
+    assert pinned is not None and pinned.allow_same_server and pinned.soak_hours == 0
+    assert call_guard(corrected, "backup", "staging")["status"] == "PASS"
+    # from now on the run is held to them: no later preflight pins again
+    from server.runbook.rules import repinnable
+
+    assert not repinnable(corrected.load_state())

@@ -141,6 +141,9 @@ class Run:
 
     ticket_id: str
     new_run: bool = False
+    pins: bool = (
+        False  # a preflight that (re)pins the gate settings: a new run, or one nothing has run in yet
+    )
     resumes_interrupted: bool = False
     rollback_targets: tuple[str, ...] = ()
     uses_approval: bool = False
@@ -176,6 +179,17 @@ def needs_drift_check(call: Call) -> bool:
 def needs_soak_clock(state: RunState, call: Call) -> bool:
     """Rule 4 reads staging's clock when the soak ticket is asked for after its predecessor passed."""
     return needs_drift_check(call) and state.tickets[SOAK_AFTER].completed_seq is not None
+
+
+def repinnable(state: RunState) -> bool:
+    """A run whose preflight has not passed and in which no other ticket has started: its next
+    preflight is still the run's first real one, so it pins the settings again (SPEC.md §3; a human
+    may correct a setting that made preflight FAIL)."""
+    return (
+        state.active
+        and state.tickets[FIRST.id].completed_seq is None
+        and all(done.started_at is None for ticket_id, done in state.tickets.items() if ticket_id != FIRST.id)
+    )
 
 
 def pinned_gates_loosened(state: RunState, gates: Gates) -> list[str]:
@@ -216,7 +230,7 @@ def call_blockers(state: RunState, call: Call, facts: Facts, gates: Gates, now: 
         found.append(Blocker(RefusalCode.NOT_CONFIGURED, f"{facts.config_problem}."))
     if facts.tampered:
         return [*found, _tampered_blocker(facts.tampered)]
-    loosened = pinned_gates_loosened(state, gates)
+    loosened = [] if call.tool == "preflight" and repinnable(state) else pinned_gates_loosened(state, gates)
     if loosened:
         found.append(
             Blocker(
@@ -331,6 +345,7 @@ def _run(state: RunState, call: Call, facts: Facts, gates: Gates) -> Run:
     return Run(
         ticket_id,
         new_run=call.tool == "preflight" and not state.active,
+        pins=call.tool == "preflight" and (not state.active or repinnable(state)),
         resumes_interrupted=not call.dry_run and status == TicketStatus.IN_PROGRESS,
         changed_sql=changed,
     )
@@ -564,7 +579,8 @@ def next_step(
 ) -> NextStep | None:
     """What the agent should call next, every gate it does not meet yet, and the arguments to pass;
     None when the run is complete. Staging drift is listed only when the guard looked (`facts`)."""
-    loosened = pinned_gates_loosened(state, gates)  # the current settings against the pinned ones
+    # the current settings against the pinned ones (a run still at its first preflight pins them again)
+    loosened = [] if repinnable(state) else pinned_gates_loosened(state, gates)
     gates = gates.strictest(state.pinned if state.active else None)
     facts = facts or Facts()
     blockers: list[Blocker] = []
