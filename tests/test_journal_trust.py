@@ -357,3 +357,61 @@ def test_the_key_is_created_with_the_first_entry_private(runbook: Callable[..., 
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert key_file.parent.stat().st_mode & 0o777 == 0o700
     assert rb.guard.settings.run_dir.resolve() not in key_file.resolve().parents
+
+
+def test_an_entry_anchored_on_one_database_only_still_matches_that_anchor(
+    make_db: Callable[..., str], tmp_path: Path
+) -> None:
+    """A preflight with production unreachable anchors its entries on staging and records production's
+    anchor_error; the entry's final hash then differs from the row staging holds, which must not read as
+    tampering once production is back."""
+    from psycopg.conninfo import make_conninfo
+
+    staging, production = make_db(), make_db(production=True)
+
+    def guard(production_dsn: str) -> Any:
+        return make_guard(
+            Settings(
+                staging_dsn=staging,
+                production_dsn=production_dsn,
+                run_dir=tmp_path / "run",
+                soak_hours=0,
+                require_approval=False,
+                allow_same_server=True,  # the suite's databases share one server
+            )
+        )
+
+    closed = make_conninfo(production, port="1", connect_timeout="2")  # nothing listens on port 1
+    assert call_guard(guard(closed), "preflight")["status"] == "FAIL"
+    lines = (tmp_path / "run" / JOURNAL).read_text(encoding="utf-8").splitlines()
+    partial = [json.loads(line) for line in lines if "anchor_error" in line]
+    assert partial and all("production" in e["anchor_error"] for e in partial)
+    assert all(e["anchored_hash"] != e["hash"] for e in partial)
+    restored = guard(production)
+    assert restored.tampered(("staging", "production")) is None
+    assert call_guard(restored, "preflight")["status"] == "PASS"
+
+
+def test_a_preflight_that_failed_may_be_rerun_with_corrected_settings_which_it_pins_again(
+    make_db: Callable[..., str], tmp_path: Path
+) -> None:
+    """Before anything but preflight has run, the next preflight is still the run's first real one: a
+    human who corrects a setting is not refused, and the corrected settings are the ones pinned."""
+    staging, production = make_db(), make_db(production=True)
+
+    def guard(**gates: Any) -> Any:
+        return make_guard(
+            Settings(staging_dsn=staging, production_dsn=production, run_dir=tmp_path / "run", **gates)
+        )
+
+    failed = call_guard(guard(soak_hours=4, allow_same_server=False), "preflight")
+    assert failed["status"] == "FAIL"  # the suite's two databases share one server
+    corrected = guard(soak_hours=0, require_approval=False, allow_same_server=True)
+    assert call_guard(corrected, "preflight")["status"] == "PASS"
+    pinned = corrected.load_state().pinned
+    assert pinned is not None and pinned.allow_same_server and pinned.soak_hours == 0
+    assert call_guard(corrected, "backup", "staging")["status"] == "PASS"
+    # from now on the run is held to them: no later preflight pins again
+    from server.runbook.rules import repinnable
+
+    assert not repinnable(corrected.load_state())

@@ -15,6 +15,7 @@ from server.errors import NotConfigured
 from server.journal import anchor_envs
 from server.runbook import ENVIRONMENTS, Env
 from server.settings import Settings, scrub
+from tools.lib.identity import DatabaseIdentity, identity_of
 
 Event = dict[str, object]
 
@@ -44,16 +45,39 @@ class AnchorWriter:
     def __call__(self, event: Event, journal_id: str) -> dict[str, str]:
         failed: dict[str, str] = {}
         envs = anchor_envs(event)
+        written: dict[DatabaseIdentity, Env] = {}
         for env, dsn in _distinct(self.settings, envs):
             try:
                 with db.session(dsn, run_id=str(event.get("run_id") or "") or None, autocommit=True) as conn:
+                    if len(envs) > 1:  # preflight's entries: two DSNs may name one database (its FAIL)
+                        identity = identity_of(conn)
+                        if identity in written:
+                            failed[env] = _same_database(written[identity])
+                            continue
+                        written[identity] = env
                     _insert(conn, event, journal_id)
             except (NotConfigured, psycopg.Error) as exc:
                 failed[env] = scrub(_cause(exc), self.settings.secrets())
+        for env, dsn in self._duplicates(envs):  # one DSN for both: its row is the other's
+            failed[env] = _same_database(next(e for e in ENVIRONMENTS if self.settings.dsn(e) == dsn))
         for env in ENVIRONMENTS:  # a database without a DSN cannot be anchored in either
             if env in envs and not self.settings.dsn(env) and env not in failed:
                 failed[env] = "no DSN configured"
         return failed
+
+    def _duplicates(self, envs: Iterable[str]) -> list[tuple[Env, str]]:
+        kept = {env for env, _ in _distinct(self.settings, envs)}
+        return [
+            (env, dsn)
+            for env in ENVIRONMENTS
+            if env in envs and env not in kept and (dsn := self.settings.dsn(env))
+        ]
+
+
+def _same_database(anchored_in: Env) -> str:
+    """The anchor_error of an environment whose DSN named the database just anchored for another: its
+    row is that one, so a later, corrected DSN is not expected to hold it."""
+    return f"the same database as {anchored_in} (a configuration preflight fails): anchored there only"
 
 
 def _insert(conn: db.Conn, event: Event, journal_id: str) -> None:
@@ -116,7 +140,7 @@ def check_anchors(
                     f"the {env} database anchors journal seq {seq} ({row['event']}), which the journal does not "
                     "have (entries deleted)"
                 )
-            elif entry.get("hash") != row["hash"]:
+            elif entry.get("anchored_hash", entry.get("hash")) != row["hash"]:
                 check.problems.append(
                     f"journal seq {seq} does not match its anchor on the {env} database (edited or re-chained)"
                 )

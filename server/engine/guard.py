@@ -423,7 +423,7 @@ class Guard:
                     "uses_approval": decision.uses_approval,
                     "pid": os.getpid(),
                     # the gates this run is held to from now on (SPEC.md §3: pinned by its preflight)
-                    **({"gates": self.gates.pinned_form()} if decision.new_run else {}),
+                    **({"gates": self.gates.pinned_form()} if decision.pins else {}),
                 },
                 log_text=execlog.started_block(
                     ticket=ticket_id, tool=call.tool, environment=call.environment, run_id=run_id

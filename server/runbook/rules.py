@@ -153,6 +153,9 @@ class Run:
 
     ticket_id: str
     new_run: bool = False
+    pins: bool = (
+        False  # a preflight that (re)pins the gate settings: a new run, or one nothing has run in yet
+    )
     resumes_interrupted: bool = False
     rollback_targets: tuple[str, ...] = ()
     uses_approval: bool = False
@@ -208,7 +211,18 @@ def needs_soak_health(state: RunState, call: Call, facts: Facts, gates: Gates, n
     left = soak_left_s(state, facts, now, strict.soak_hours)
     if left is not None and left > 0:
         return False
-    return all(b.code in _AFTER_SOAK_UNHEALTHY for b in call_blockers(state, call, facts, strict, now))
+    return all(b.code in _AFTER_SOAK_UNHEALTHY for b in call_blockers(state, call, facts, gates, now))
+
+
+def repinnable(state: RunState) -> bool:
+    """A run whose preflight has not passed and in which no other ticket has started: its next
+    preflight is still the run's first real one, so it pins the settings again (SPEC.md §3; a human
+    may correct a setting that made preflight FAIL)."""
+    return (
+        state.active
+        and state.tickets[FIRST.id].completed_seq is None
+        and all(done.started_at is None for ticket_id, done in state.tickets.items() if ticket_id != FIRST.id)
+    )
 
 
 def pinned_gates_loosened(state: RunState, gates: Gates) -> list[str]:
@@ -228,8 +242,8 @@ def decide(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetim
         recorded = replayable(state, call)
         if recorded is not None:
             return Replay(recorded)
-    gates = gates.strictest(state.pinned if state.active else None)
     blockers = tuple(call_blockers(state, call, facts, gates, now))
+    gates = gates.strictest(state.pinned if state.active else None)
     if not blockers:
         return _run(state, call, facts, gates)
     refusing = [b for b in blockers if not (call.dry_run and b.code in DRY_RUN_PASSES)]
@@ -240,7 +254,8 @@ def decide(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetim
 
 def call_blockers(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetime) -> list[Blocker]:
     """Every rule that refuses this call now, in SPEC.md §5's precedence (rule 8 aside). Once the
-    order rules refuse it, the gates of a ticket it is not at yet are not listed."""
+    order rules refuse it, the gates of a ticket it is not at yet are not listed. `gates` are the
+    current settings: compared with the pinned ones first, then the stricter of both apply."""
     if facts.unusable:
         return [Blocker(RefusalCode.NOT_CONFIGURED, f"{facts.unusable}.")]
     found: list[Blocker] = []
@@ -248,7 +263,7 @@ def call_blockers(state: RunState, call: Call, facts: Facts, gates: Gates, now: 
         found.append(Blocker(RefusalCode.NOT_CONFIGURED, f"{facts.config_problem}."))
     if facts.tampered:
         return [*found, _tampered_blocker(facts.tampered)]
-    loosened = pinned_gates_loosened(state, gates)
+    loosened = [] if call.tool == "preflight" and repinnable(state) else pinned_gates_loosened(state, gates)
     if loosened:
         found.append(
             Blocker(
@@ -257,6 +272,7 @@ def call_blockers(state: RunState, call: Call, facts: Facts, gates: Gates, now: 
                 "abandon the run and start a new one with preflight).",
             )
         )
+    gates = gates.strictest(state.pinned if state.active else None)
     halt = _halt_blocker(state)
     if halt is not None:
         found.append(halt)
@@ -396,6 +412,7 @@ def _run(state: RunState, call: Call, facts: Facts, gates: Gates) -> Run:
     return Run(
         ticket_id,
         new_run=call.tool == "preflight" and not state.active,
+        pins=call.tool == "preflight" and (not state.active or repinnable(state)),
         resumes_interrupted=not call.dry_run and status == TicketStatus.IN_PROGRESS,
         changed_sql=changed,
     )
@@ -641,6 +658,8 @@ def next_step(
 ) -> NextStep | None:
     """What the agent should call next, every gate it does not meet yet, and the arguments to pass;
     None when the run is complete. Staging drift is listed only when the guard looked (`facts`)."""
+    # the current settings against the pinned ones (a run still at its first preflight pins them again)
+    loosened = [] if repinnable(state) else pinned_gates_loosened(state, gates)
     gates = gates.strictest(state.pinned if state.active else None)
     facts = facts or Facts()
     blockers: list[Blocker] = []
@@ -655,7 +674,6 @@ def next_step(
         )
     if facts.tampered:
         blockers.append(_tampered_blocker(facts.tampered))
-    loosened = pinned_gates_loosened(state, gates)
     if loosened:
         blockers.append(
             Blocker(

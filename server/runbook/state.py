@@ -208,8 +208,9 @@ def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
         fresh.head_seq, fresh.head_hash = state.head_seq, state.head_hash
         state.__dict__.update(fresh.__dict__)
         state.run_id = run_id
-        if isinstance(details.get("gates"), Mapping):
-            state.pinned = Gates.from_pinned(details["gates"])
+    if kind == EventKind.STARTED and ticket_id == "00" and isinstance(details.get("gates"), Mapping):
+        # a new run's preflight, or one that pins again before anything else ran (rules.repinnable)
+        state.pinned = Gates.from_pinned(details["gates"])
     if kind in (EventKind.HALTED, EventKind.RESUMED):
         state.halted = kind == EventKind.HALTED
         state.halt_reason = details.get("reason") if state.halted else None
