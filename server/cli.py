@@ -177,6 +177,20 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print(f"production approved by {data['approval']['by']} at {data['approval']['at']}{note}")
     if data["soak_remaining_s"] is not None:
         print(f"soak: {data['soak_remaining_s']:.0f} s left")
+    if data["health"]:
+        latest = data["health"]
+        tripped = ", ".join(t["trigger"] for t in latest["triggers"]) or "no trigger tripped"
+        print(
+            f"health: {latest['environment']} sampled at {latest['taken_at']} ({latest['reason']}): {tripped}"
+        )
+    if data["watch"]:
+        watch = data["watch"]
+        verdict = (
+            "healthy"
+            if watch["healthy"]
+            else "UNHEALTHY: " + ", ".join(t["trigger"] for t in watch["triggers"])
+        )
+        print(f"production watch: {watch['hours_left']:.2f} h left of {watch['window_hours']:g} h, {verdict}")
     print(data["summary"])
     head = data["journal_head"]
     print(f"journal head: seq {head['seq']}, hash {head['hash']}")
@@ -289,6 +303,28 @@ def cmd_approve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sign_off(args: argparse.Namespace, settings: Settings) -> int:
+    event = _guard(settings).sign_off(args.by, args.role, args.note)
+    print(
+        f"signed off by {args.by} ({args.role}) (journal seq {event['seq']}); `menuca-migrate report` lists it"
+    )
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    from server.watch import run_watch
+
+    return run_watch(_guard(settings), args.interval)
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from server.engine.report import write_report
+
+    path = write_report(_guard(settings), Path(args.out) if args.out else None)
+    print(f"report written: {path}")
+    return 0
+
+
 def cmd_halt(args: argparse.Namespace, settings: Settings) -> int:
     event = _guard(settings).halt(operator_reason(args.reason))
     print(f"halted (journal seq {event['seq']}): mutating calls are refused until `menuca-migrate resume`")
@@ -386,6 +422,28 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _printable(limit: int) -> Callable[[str], str]:
+    """An argument of 1 to `limit` printable characters (a name, a role, a note)."""
+
+    def parse(raw: str) -> str:
+        value = raw.strip()
+        if not value or len(value) > limit or not value.isprintable():
+            raise argparse.ArgumentTypeError(f"give 1 to {limit} printable characters")
+        return value
+
+    return parse
+
+
+def _interval(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of minutes") from None
+    if not 0 < value <= 24 * 60:
+        raise argparse.ArgumentTypeError("the interval must be more than 0 and at most 1440 minutes")
+    return value
+
+
 def _positive_scale(raw: str) -> float:
     try:
         value = float(raw)
@@ -454,6 +512,40 @@ def build_parser() -> argparse.ArgumentParser:
         "command asks for the production database name instead",
     )
     approve.set_defaults(handler=cmd_approve)
+
+    sign_off = sub.add_parser(
+        "sign-off", parents=[parent], help="record a sign-off on the completed run (after ticket 10)"
+    )
+    sign_off.add_argument(
+        "--by", required=True, type=_printable(100), help="who signs off (1-100 characters)"
+    )
+    sign_off.add_argument(
+        "--role",
+        required=True,
+        type=_printable(100),
+        help="their role, e.g. lead, DBA, CTO (1-100 characters)",
+    )
+    sign_off.add_argument("--note", type=_printable(500), help="a note for the report (up to 500 characters)")
+    sign_off.set_defaults(handler=cmd_sign_off)
+
+    watch = sub.add_parser(
+        "watch",
+        parents=[parent],
+        help="sample both databases' health during the soak and the production watch",
+    )
+    watch.add_argument(
+        "--interval",
+        type=_interval,
+        default=15.0,
+        help="minutes between samples (default 15; fractions allowed)",
+    )
+    watch.set_defaults(handler=cmd_watch)
+
+    report = sub.add_parser(
+        "report", parents=[parent], help="write the post-deployment report (REPORT.md + charts)"
+    )
+    report.add_argument("--out", help="the directory to write it in (default: the run dir)")
+    report.set_defaults(handler=cmd_report)
 
     halt = sub.add_parser("halt", parents=[parent], help="stop every mutating tool until resume")
     halt.add_argument("--reason", required=True)

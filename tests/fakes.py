@@ -9,6 +9,8 @@ from typing import Any
 
 from server.engine.locks import LockHeld
 from server.runbook import SOAK_AFTER, RunState, parse_ts
+from tools.lib.health import SamplePlan
+from tools.lib.health_models import Counters, HealthSample
 
 
 class FakeProbes:
@@ -17,6 +19,7 @@ class FakeProbes:
         self.drift: list[str] = []
         self.db_locked = False
         self.stale_calls: list[tuple[Any, ...]] = []
+        self.samples: list[tuple[str, SamplePlan]] = []
 
     def config_problem(self, environments: tuple[str, ...]) -> str | None:
         return self.config
@@ -44,6 +47,29 @@ class FakeProbes:
         """The soak by the guard's (fake) clock, since the journal's completion of ticket 05."""
         done = state.tickets[SOAK_AFTER].finished_at
         return None if done is None else (now - parse_ts(done)).total_seconds()
+
+    def entry_age_s(self, environment: str, journal_id: str | None, entry: Any, now: datetime) -> float:
+        return (now - parse_ts(str(entry["ts"]))).total_seconds()
+
+    def health_sample(self, environment: str, run_id: str | None, plan: SamplePlan) -> HealthSample:
+        """A quiet, healthy database (the trigger logic itself is tested over real samples)."""
+        self.samples.append((environment, plan))
+        return HealthSample(
+            environment=plan.environment,
+            database=f"fake_{environment}",
+            taken_at=datetime.now(UTC).isoformat(),
+            server_version=150000,
+            stats_reset=None,
+            counters=Counters(
+                xact_commit=10 * len(self.samples),
+                xact_rollback=0,
+                deadlocks=0,
+                conflicts=0,
+                temp_files=0,
+                blks_hit=0,
+                blks_read=0,
+            ),
+        )
 
     def end_stale_backends(
         self, environments: tuple[str, ...], run_id: str, own_pids: list[int]

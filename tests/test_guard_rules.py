@@ -517,7 +517,7 @@ def test_without_require_approval_production_may_use_other_data_writing_argument
 
 
 def test_a_soak_whose_health_tripped_refuses_06_soak_unhealthy_and_lets_its_dry_run_through() -> None:
-    from server.runbook import Call, Facts, Gates, Refuse, Run, RunState, TicketStatus, decide
+    from server.runbook import Call, Facts, Gates, Refuse, Run, RunState, SoakHealth, TicketStatus, decide
     from tests.fakes import Clock
 
     state = RunState(run_id="run-x")
@@ -526,10 +526,16 @@ def test_a_soak_whose_health_tripped_refuses_06_soak_unhealthy_and_lets_its_dry_
         state.tickets[ticket.id].finished_at = "2026-11-24T00:00:00.000Z"
     gates, now = Gates(soak_hours=4, require_approval=False), Clock()()
     trips = ("deadlocks: 3 in the window (any trips; consider rollback scope=rls)",)
-    real = decide(state, Call("backup", "production"), Facts(soak_trips=trips), gates, now)
+    real = decide(state, Call("backup", "production"), Facts(soak_health=SoakHealth(trips=trips)), gates, now)
     assert (
         isinstance(real, Refuse) and real.code == RefusalCode.SOAK_UNHEALTHY and "deadlocks" in real.message
     )
-    dry = decide(state, Call("backup", "production", dry_run=True), Facts(soak_trips=trips), gates, now)
+    dry = decide(
+        state,
+        Call("backup", "production", dry_run=True),
+        Facts(soak_health=SoakHealth(trips=trips)),
+        gates,
+        now,
+    )
     assert isinstance(dry, Run) and [b.code for b in dry.blockers] == [RefusalCode.SOAK_UNHEALTHY]
     assert isinstance(decide(state, Call("backup", "production"), Facts(), gates, now), Run)

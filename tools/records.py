@@ -3,6 +3,8 @@ shapes of catalog rows, the preflight baseline, and each step's record (what it 
 
 from __future__ import annotations
 
+from typing import NotRequired
+
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypedDict
 
@@ -83,6 +85,7 @@ class Timing(TypedDict):
     median_ms: float
     per_restaurant: dict[str, float]
     runs: int
+    p95_ms: NotRequired[float]  # the slowest pinned restaurant's p95 (journals before revision 2 lack it)
 
 
 QueryFamily = dict[str, Timing]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from server.runbook import Env, Scope, TicketEnv, ToolName
+from tools.lib.health_models import HealthStatus, WatchStatus
 
 TicketEnvironment = TicketEnv
 Outcome = Literal["PASS", "FAIL", "DRY_RUN", "RUNNING"]
@@ -396,6 +397,12 @@ class StatusResult(BaseModel):
     journal_head: JournalHead
     journal_ok: bool = Field(
         default=True, description="false when the journal failed its verification (see warnings)"
+    )
+    health: HealthStatus | None = Field(
+        default=None, description="the latest health sample and the triggers it trips (SPEC.md §12), or null"
+    )
+    watch: WatchStatus | None = Field(
+        default=None, description="the production watch after ticket 10: {hours_left, healthy, triggers}"
     )
     warnings: list[str] = Field(default_factory=list)
     rollback: RollbackStatusModel | None = Field(

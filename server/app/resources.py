@@ -1,4 +1,5 @@
-"""The MCP resources (each ticket, the execution log, the run status) and the prompt run_migration."""
+"""The MCP resources (each ticket, the execution log, the run status, the report) and the prompt
+run_migration."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from mcp.server import MCPServer
 from server.app.tickets_doc import ticket_markdown
 from server.engine.evidence import served_evidence
 from server.engine.guard import Guard
+from server.engine.report import render_resource
 from server.journal import EXECUTION_LOG
 from server.runbook import TICKETS
 from server.settings import Settings
@@ -52,6 +54,17 @@ def add_resources(mcp: MCPServer, settings: Settings, guard: Callable[[], Guard]
     )
     def run_status() -> str:
         return guard().status().model_dump_json(indent=2)
+
+    @mcp.resource(
+        "menuca://report",
+        name="report",
+        description="The post-deployment report (SPEC.md §12) from the journal: before/after figures, RLS "
+        "overhead, the soak's and the watch's health and triggers, warnings, FAILs, time per ticket, sign-offs "
+        "(`menuca-migrate report` also takes fresh samples and draws the charts)",
+        mime_type="text/markdown",
+    )
+    async def report() -> str:
+        return await anyio.to_thread.run_sync(lambda: render_resource(guard()))
 
     @mcp.resource(
         "menuca://approval-evidence",

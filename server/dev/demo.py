@@ -17,6 +17,7 @@ from server.dev.client import ToolOutcome, call_tool, call_until_done, connect, 
 from server.dev.embedded_pg import EmbeddedPostgres
 from server.dev.seed import seed_database
 from server.engine.registry import make_guard
+from server.engine.report import write_report
 from server.journal import EXECUTION_LOG, Journal
 from server.settings import Settings
 
@@ -40,6 +41,7 @@ class Row:
 @dataclass
 class DemoReport:
     run_dir: Path
+    report: Path | None = None
     rows: list[Row] = field(default_factory=list)
     calls: int = 0
     seconds: float = 0.0
@@ -247,6 +249,10 @@ def run_demo(
         )
         screen.line("")
         anyio.run(agent, settings, screen, report)
+        if report.final.get("run_id"):  # the post-deployment report, with fresh samples of both databases
+            screen.line("")
+            screen.line("OPERATOR  menuca-migrate report   (the post-deployment report)")
+            report.report = write_report(make_guard(settings))
     finally:
         if keep:
             screen.line(f"kept: embedded PostgreSQL on port {cluster.port}; data {cluster.base}")
@@ -279,4 +285,6 @@ def _summary(screen: Screen, report: DemoReport, problems: list[str]) -> None:
         + ("verified" if report.verified else "BROKEN: " + "; ".join(problems))
     )
     screen.line(f"EXECUTION_LOG.md: {report.run_dir / EXECUTION_LOG}")
+    if report.report is not None:
+        screen.line(f"REPORT.md: {report.report}")
     screen.line(f"read it:  menuca-migrate log --run-dir {report.run_dir}")

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from server.db import sql_file
 from server.dev import pg_tree
@@ -42,6 +43,8 @@ SERVER_SETTINGS = {
     "unix_socket_permissions": "0700",
     "log_min_messages": "warning",
     "log_line_prefix": "'%m [%p] %a '",
+    # the health samples' slowest statements (SPEC.md §12); the extension is created in template1
+    "shared_preload_libraries": "'pg_stat_statements'",
 }
 
 
@@ -230,6 +233,10 @@ class EmbeddedPostgres:
                 )
             )
             conn.execute(sql_file("embedded/cluster_roles.sql"))
+        # every database created from now on (those below, the tests' copies) has pg_stat_statements
+        with psycopg.connect(make_conninfo(self.admin_dsn, dbname="template1"), autocommit=True) as conn:
+            conn.execute(sql_file("embedded/extensions.sql"))
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             for name in databases:
                 conn.execute(
                     sql.SQL("CREATE DATABASE {} OWNER {}").format(

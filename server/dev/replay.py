@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from server import db
 from server.dev.client import ToolOutcome, call_until_done, connect, server_env
 from server.engine.registry import make_guard
+from server.engine.report import write_report
 from server.errors import Refused, ReplayError
 from server.runbook import RefusalCode
 from server.settings import Settings
@@ -55,9 +56,10 @@ class CallStep(BaseModel):
 class OperatorStep(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    operator: Literal["approve", "approve_rollback", "halt", "resume", "abandon"]
+    operator: Literal["approve", "approve_rollback", "halt", "resume", "abandon", "sign_off", "report"]
     reason: str = "replay"
     by: str = "replay operator"
+    role: str = "replay role"
     expect: Expect | None = None
 
 
@@ -316,6 +318,8 @@ async def _run_step(
             "halt": lambda: guard.halt(step.reason),
             "resume": guard.resume,
             "abandon": lambda: guard.abandon(step.reason),
+            "sign_off": lambda: guard.sign_off(step.by, step.role),
+            "report": lambda: write_report(guard),
         }
         try:
             await anyio.to_thread.run_sync(actions[step.operator])

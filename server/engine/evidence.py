@@ -15,6 +15,7 @@ import psycopg
 from pydantic import BaseModel
 
 from server import db
+from server.engine import health
 from server.engine.runtime import StepRuntime
 from server.errors import RunbookError
 from server.runbook import (
@@ -249,11 +250,26 @@ def _soak(guard: Guard, state: RunState) -> list[str]:
         f"- window {hours:g} h from {done.finished_at}: "
         + ("elapsed." if not left else f"{left:,.0f} seconds left (ticket {SOAK_TICKET} waits for it too).")
     ]
-    lines.append(
-        "- health over the window: no health samples are recorded by this version, so no rollback "
-        "trigger was evaluated; watch staging's own monitoring."
-    )
+    lines.append(_soak_health(guard, state))
     return lines
+
+
+def _soak_health(guard: Guard, state: RunState) -> str:
+    """Staging's health over the soak window as its latest sample saw it (ticket 06's gate samples
+    again, SPEC.md §12)."""
+    last = health.soak_summary(guard, state)
+    if last is None or last.window is None:
+        return (
+            "- health over the window: not sampled yet (`menuca-migrate watch` samples it; ticket 06's "
+            "gate takes a sample of its own and refuses SOAK_UNHEALTHY when a trigger trips)."
+        )
+    w = last.window
+    rate = f"{w.error_rate:.2%}" if w.error_rate is not None else "not judged (under 100 transactions)"
+    tripped = ", ".join(f"{t.trigger} {t.figure}" for t in last.tripped) or "none"
+    return (
+        f"- health over the window (sample #{last.seq} at {last.ts}, {w.hours:.2f} h): {w.transactions} "
+        f"transactions, error rate {rate}, {w.deadlocks} deadlocks; triggers tripped: {tripped}."
+    )
 
 
 def _production_plans(guard: Guard, state: RunState) -> tuple[list[str], str | None]:

@@ -17,7 +17,7 @@ import psycopg
 from pydantic import BaseModel
 
 from server import db
-from server.engine import operator, progress, status
+from server.engine import health, operator, progress, status
 from server.engine.locks import LockHeld, run_dir_lock, run_dir_lock_free
 from server.engine.probes import DatabaseProbes, Probes
 from server.engine.progress import ProgressFile, Running
@@ -31,6 +31,7 @@ from server.runbook import (
     DRY_RUN_PASSES,
     ENVIRONMENTS,
     FIRST,
+    SOAK_TICKET,
     Call,
     Env,
     EventKind,
@@ -42,11 +43,13 @@ from server.runbook import (
     RunState,
     Scope,
     SoakClock,
+    SoakHealth,
     TicketStatus,
     decide,
     fold,
     needs_drift_check,
     needs_soak_clock,
+    needs_soak_health,
     next_step,
 )
 from server.settings import Settings, scrub
@@ -162,8 +165,11 @@ class Guard:
         self._seen_drift = self._seen_tampered = None
         call = _call_of(args)
         state = self._receive(call, args)
+        first_health: SoakHealth | None = None  # staging's health over the soak: sampled once per call
         try:
-            decision = self._decide(state, call, self._facts(state, call, locked=False))
+            first = self._facts(state, call, locked=False)
+            first_health = first.soak_health
+            decision = self._decide(state, call, first)
         except psycopg.Error as exc:  # a probe's query failed (the drift check, say): never a bare error
             decision = decide(state, call, Facts(unusable=_probe_error(exc)), self.gates, self.clock())
         if not isinstance(decision, Run):
@@ -173,7 +179,8 @@ class Guard:
         try:
             with self._locks(call, run_id) as own_pids:
                 state = self.load_state()  # the rules again, now that nobody else can move the run
-                decision = self._decide(state, call, self._facts(state, call, locked=True))
+                facts = self._facts(state, call, locked=True, soak_health=first_health)
+                decision = self._decide(state, call, facts)
                 if not isinstance(decision, Run):
                     return self._answer(state, call, args, decision)
                 return self._execute(state, call, args, decision, hooks or CallHooks(), run_id, own_pids)
@@ -205,21 +212,27 @@ class Guard:
             raise Refused("NOT_CONFIGURED", f"{exc}.") from exc
         return self.load_state()
 
-    def _facts(self, state: RunState, call: Call, *, locked: bool) -> Facts:
+    def _facts(
+        self, state: RunState, call: Call, *, locked: bool, soak_health: SoakHealth | None = None
+    ) -> Facts:
         """What the rules need to know about the world: the configuration (before the locks), the
         journal's verification (its chain, and its anchors on the databases the call needs: its own,
-        and staging before the soak ticket), the soak clock on staging, and (under the locks) changed SQL."""
+        and staging before the soak ticket), the soak clock on staging and staging's health over the
+        soak (sampled once per call, at the gate), and (under the locks) changed SQL."""
         needed = tuple(env for env in ENVIRONMENTS if env in environments_of(call) or needs_drift_check(call))
         soak = None
         if needs_soak_clock(state, call):
             soak = SoakClock(self.probes.soak_elapsed_s(state, self.journal.journal_id(), self.clock()))
         self._seen_tampered = self.tampered(needed)
-        return Facts(
+        facts = Facts(
             config_problem=None if locked else self.probes.config_problem(environments_of(call)),
             tampered=self._seen_tampered,
             soak=soak,
             changed_sql=self._changed_sql(state) if locked else (),
         )
+        if soak_health is None and needs_soak_health(state, call, facts, self.gates, self.clock()):
+            soak_health = health.soak_gate(self, state)
+        return replace(facts, soak_health=soak_health)
 
     def _decide(self, state: RunState, call: Call, facts: Facts) -> Refuse | Replay | Run:
         decision = decide(state, call, facts, self.gates, self.clock())
@@ -449,8 +462,13 @@ class Guard:
             duration_ms=int((time.monotonic() - begun) * 1000),
             interrupted=interrupted,
         )
+        if call.ticket is not None and call.ticket.id == SOAK_TICKET and not call.dry_run:
+            outcome.checks.insert(0, health.soak_check(self, state))  # the gate's soak figures (§6 warnings)
         model = self.result_models.get(call.tool, UnmodelledResult)
-        return record_outcome(self.journal, state, attempt, outcome, model, self.next_of)
+        result = record_outcome(self.journal, state, attempt, outcome, model, self.next_of)
+        if not call.dry_run:  # the soak starts at 05's completion, the watch at 10's: each with a sample
+            health.after_completion(self, ticket_id, result.status == "PASS" and call.tool != "rollback")
+        return result
 
     def _run_step(
         self, call: Call, args: ToolArgs, decision: Run, runtime: StepRuntime
@@ -501,6 +519,9 @@ class Guard:
 
     def approve_rollback(self, by: str, *, interactive: bool = False) -> dict[str, object]:
         return operator.approve_rollback(self, by, interactive=interactive)
+
+    def sign_off(self, by: str, role: str, note: str | None = None) -> dict[str, object]:
+        return operator.sign_off(self, by, role, note)
 
     def halt(self, reason: str) -> dict[str, object]:
         return operator.halt(self, reason)

@@ -1,4 +1,4 @@
-"""The operator's actions (CLI only; no MCP tool reaches these): approvals, halt, resume, abandon.
+"""The operator's actions (CLI only; no MCP tool reaches these): approvals, sign-offs, halt, resume, abandon.
 Whether an action may be taken is the runbook's to say; this module journals it."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from server.runbook import (
     fold,
     production_approval_binding,
     rollback_approval_refusal,
+    sign_off_refusal,
 )
 from tools.lib.leftovers import Cleanup, remove_leftovers
 
@@ -135,6 +136,26 @@ def approve_rollback(
             action="approve rollback (one full production restore)", run_id=state.run_id, by=by
         )
         + _confirmation(interactive, shown),
+    )
+
+
+def sign_off(guard: Guard, by: str, role: str, note: str | None) -> Entry:
+    """A sign-off on the completed run (SPEC.md §4): after ticket 10, never on a broken journal."""
+    _require_intact(guard, ENVIRONMENTS, "sign-off")
+    state = guard.load_state()
+    refusal = sign_off_refusal(state)
+    if refusal is not None:
+        _raise(refusal)
+    block = (
+        execlog.operator_block(action="sign-off", run_id=state.run_id, by=by)
+        + f"\nRole: {execlog.escape(role)}"
+    )
+    return guard.journal.append(
+        EventKind.SIGNED_OFF,
+        run_id=state.run_id,
+        outcome="SIGNED_OFF",
+        details={"by": by, "role": role, "note": note},
+        log_text=block + (f"\nNote: {execlog.escape(note)}" if note else ""),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -17,6 +18,8 @@ from server.errors import NotConfigured
 from server.runbook import ENVIRONMENTS, SOAK_AFTER, Env, RunState
 from server.settings import Settings, redact_dsn
 from tools.lib.drift import staging_drift
+from tools.lib.health import SamplePlan, take_sample
+from tools.lib.health_models import HealthSample
 from tools.lib.identity import DatabaseIdentity, configuration_problem, identity_of
 
 STALE_BACKEND_WAIT_S = 10.0
@@ -62,6 +65,16 @@ class Probes(Protocol):
         staging's clock (None: that completion has no anchor). `now` is the guard's clock, for fakes."""
         ...
 
+    def entry_age_s(
+        self, environment: Env, journal_id: str | None, entry: Mapping[str, object], now: datetime
+    ) -> float | None:
+        """Seconds since a journal entry was anchored on that database, by its clock (None: no anchor)."""
+        ...
+
+    def health_sample(self, environment: Env, run_id: str | None, plan: SamplePlan) -> HealthSample:
+        """One health sample of that database (SPEC.md §12); raises NotConfigured when it is unreachable."""
+        ...
+
 
 class DatabaseProbes:
     """Probes against the configured databases."""
@@ -77,8 +90,8 @@ class DatabaseProbes:
         identities: dict[Env, DatabaseIdentity] = {}
         for env in ENVIRONMENTS:
             dsn = self.settings.dsn(env) or ""
-            try:
-                with db.session(dsn) as conn:
+            try:  # autocommit: a read closed inside its transaction would count as a rollback (§12)
+                with db.session(dsn, autocommit=True) as conn:
                     identities[env] = identity_of(conn)
             except NotConfigured as exc:
                 if env in environments:
@@ -89,7 +102,8 @@ class DatabaseProbes:
         return configuration_problem(identities, self.settings.allow_same_server)
 
     def staging_drift(self, state: RunState) -> list[str]:
-        with db.session(self.settings.dsn("staging") or "", run_id=state.run_id) as conn:
+        # autocommit: the check must not add rolled-back transactions to staging's soak window (§12)
+        with db.session(self.settings.dsn("staging") or "", run_id=state.run_id, autocommit=True) as conn:
             return staging_drift(conn, state)
 
     def db_locks(
@@ -139,3 +153,20 @@ class DatabaseProbes:
     def soak_elapsed_s(self, state: RunState, journal_id: str | None, now: datetime) -> float | None:
         seq = state.tickets[SOAK_AFTER].completed_seq
         return None if seq is None else anchors.anchor_age_s(self.settings, "staging", journal_id, seq)
+
+    def entry_age_s(
+        self, environment: Env, journal_id: str | None, entry: Mapping[str, object], now: datetime
+    ) -> float | None:
+        return anchors.anchor_age_s(self.settings, environment, journal_id, int(str(entry["seq"])))
+
+    def health_sample(self, environment: Env, run_id: str | None, plan: SamplePlan) -> HealthSample:
+        dsn = self.settings.dsn(environment)
+        if not dsn:
+            raise NotConfigured(f"MENUCA_{environment.upper()}_DSN is not set")
+        with db.session(dsn, run_id=run_id) as conn:
+            try:
+                return take_sample(conn, plan)
+            except psycopg.Error as exc:
+                raise NotConfigured(
+                    f"its counters could not be read ({exc.sqlstate} {exc.diag.message_primary or exc})"
+                ) from exc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from server.engine import progress
+from server.engine import health, progress
 from server.engine.locks import run_dir_lock_free
 from server.runbook import (
     BACKUP_TICKET,
@@ -119,6 +119,8 @@ def run_status(guard: Guard) -> StatusResult:
         soak_remaining_s=round(soak, 1) if soak is not None else None,
         journal_head=JournalHead(seq=state.head_seq, hash=state.head_hash),
         journal_ok=tampered is None,
+        health=health.latest_status(read.events, state),
+        watch=health.watch_status(read.events, state, guard.clock(), health.watch_hours(guard, state)),
         warnings=warnings,
         rollback=RollbackStatusModel(
             environment=cast(Env, pending.environment),

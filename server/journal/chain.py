@@ -36,9 +36,18 @@ from server.settings import scrub
 log = get_logger(__name__)
 
 Event = dict[str, Any]
-# The entries that move the run are also anchored in the database they concern.
+# The entries that move the run are also anchored in the database they concern, and so are the health
+# samples (the soak and the watch are measured on the sampled database's clock) and sign-offs.
 ANCHORED_KINDS = frozenset(
-    {EventKind.STARTED, EventKind.PASSED, EventKind.FAILED, EventKind.ROLLED_BACK, EventKind.APPROVED}
+    {
+        EventKind.STARTED,
+        EventKind.PASSED,
+        EventKind.FAILED,
+        EventKind.ROLLED_BACK,
+        EventKind.APPROVED,
+        EventKind.HEALTH,
+        EventKind.SIGNED_OFF,
+    }
 )
 # (event, journal id) -> {database: why its anchor could not be written}; empty when all were written
 AnchorWriter = Callable[[Event, str], dict[str, str]]

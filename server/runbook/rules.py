@@ -13,6 +13,7 @@ from server.runbook.tickets import (
     BACKUP_TICKET,
     DATA_WRITING_ARGS,
     FIRST,
+    LAST,
     SOAK_AFTER,
     SOAK_TICKET,
     Env,
@@ -90,10 +91,8 @@ class Facts:
     unusable: str | None = None  # the run directory or a database failed mid-call: refuses every tool
     tampered: str | None = None  # the journal failed its verification: the first problem found
     soak: SoakClock | None = None  # the soak clock read on staging (only before the soak ticket)
+    soak_health: SoakHealth | None = None  # staging's health over the soak window (only at its gate)
     drift: tuple[str, ...] | None = None
-    # the runbook's rollback triggers that staging's health tripped over the soak window, each with its
-    # figure and the rollback to consider (SPEC.md §12); nothing samples health yet, so it stays empty
-    soak_trips: tuple[str, ...] = ()
     locked: str | None = None
     changed_sql: tuple[str, ...] = ()
 
@@ -104,6 +103,19 @@ class SoakClock:
     at (None: that completion has no anchor, so the soak cannot be measured)."""
 
     elapsed_s: float | None
+
+
+@dataclass(frozen=True)
+class SoakHealth:
+    """Staging's health over the soak window, sampled at the soak ticket's gate (SPEC.md §12): each
+    tripped trigger as one sentence (its figure, threshold and the rollback it points to); or the window
+    restarted (a stats reset inside it) `restarted_elapsed_s` ago on staging's clock (None: that sample
+    has no anchor); or the health could not be measured at all."""
+
+    trips: tuple[str, ...] = ()
+    restarted: str | None = None
+    restarted_elapsed_s: float | None = None
+    unmeasured: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,27 @@ def needs_drift_check(call: Call) -> bool:
 def needs_soak_clock(state: RunState, call: Call) -> bool:
     """Rule 4 reads staging's clock when the soak ticket is asked for after its predecessor passed."""
     return needs_drift_check(call) and state.tickets[SOAK_AFTER].completed_seq is not None
+
+
+# The gates SPEC.md §5 lists after SOAK_UNHEALTHY: when nothing before it refuses the soak ticket, its
+# gate samples staging's health.
+_AFTER_SOAK_UNHEALTHY = frozenset(
+    {RefusalCode.APPROVAL_REQUIRED, RefusalCode.STAGING_DRIFTED, RefusalCode.LOCKED}
+)
+
+
+def needs_soak_health(state: RunState, call: Call, facts: Facts, gates: Gates, now: datetime) -> bool:
+    """Rule 4's second half samples staging at the soak ticket's gate: once the soak clock has elapsed
+    and no rule before SOAK_UNHEALTHY refuses the call."""
+    if not needs_soak_clock(state, call) or facts.soak is None or facts.soak.elapsed_s is None:
+        return False
+    if facts.unusable or facts.tampered or replayable(state, call) is not None:
+        return False
+    strict = gates.strictest(state.pinned if state.active else None)
+    left = soak_left_s(state, facts, now, strict.soak_hours)
+    if left is not None and left > 0:
+        return False
+    return all(b.code in _AFTER_SOAK_UNHEALTHY for b in call_blockers(state, call, facts, gates, now))
 
 
 def repinnable(state: RunState) -> bool:
@@ -297,15 +330,10 @@ def production_gates(state: RunState, gates: Gates, now: datetime, facts: Facts)
                 seconds_left=round(left, 1),
             )
         )
-    elif facts.soak_trips:
-        found.append(
-            Blocker(
-                RefusalCode.SOAK_UNHEALTHY,
-                "staging's health over the soak window tripped the runbook's rollback triggers: "
-                + "; ".join(facts.soak_trips)
-                + ". Investigate or roll staging back (rollback with environment=staging), then redo its tickets.",
-            )
-        )
+    else:
+        health = _soak_health_blocker(facts.soak_health, gates.soak_hours)
+        if health is not None:
+            found.append(health)
     if gates.require_approval and state.valid_approval() is None:
         found.append(
             Blocker(
@@ -326,6 +354,45 @@ def production_gates(state: RunState, gates: Gates, now: datetime, facts: Facts)
             )
         )
     return found
+
+
+def _soak_health_blocker(health: SoakHealth | None, soak_hours: float) -> Blocker | None:
+    """Rule 4's second half: a restarted window must run in full; a tripped trigger refuses the soak."""
+    if health is None:
+        return None
+    if health.unmeasured is not None:
+        return Blocker(
+            RefusalCode.SOAK_PENDING,
+            f"staging's health over the soak window cannot be judged: {health.unmeasured}. Production waits; call "
+            "backup with environment=production again once staging can be sampled.",
+        )
+    if health.restarted is not None:
+        if health.restarted_elapsed_s is None:
+            return Blocker(
+                RefusalCode.SOAK_PENDING,
+                f"the soak window restarted ({health.restarted}) and the sample it restarts at has no anchor on the "
+                "staging database, so the soak cannot be measured; the next health sample starts it again "
+                "(`menuca-migrate watch`, or call backup with environment=production again later).",
+            )
+        left = soak_hours * 3600 - health.restarted_elapsed_s
+        if left > 0:
+            return Blocker(
+                RefusalCode.SOAK_PENDING,
+                f"the soak window restarted: {health.restarted}. A reset cannot buy a clean window: a full soak "
+                f"({soak_hours:g} h) runs from the first sample after it, {math.ceil(left)} seconds left; call "
+                "status to watch it, then call backup with environment=production.",
+                seconds_left=round(left, 1),
+            )
+    if health.trips:
+        return Blocker(
+            RefusalCode.SOAK_UNHEALTHY,
+            "staging's health over the soak window tripped the runbook's rollback triggers: "
+            + "; ".join(health.trips)
+            + ". Nothing rolls back by itself: find the cause, then roll staging back as pointed and redo its "
+            "tickets, or end the cause and let a new window pass (a statistics reset on staging restarts it in "
+            "full); status shows the figures (health).",
+        )
+    return None
 
 
 def _run(state: RunState, call: Call, facts: Facts, gates: Gates) -> Run:
@@ -559,6 +626,18 @@ def rollback_approval_refusal(state: RunState) -> Refuse | None:
         return Refuse(
             RefusalCode.OUT_OF_ORDER,
             f"there is no production backup in this run (ticket {backup} is not COMPLETE): nothing to restore.",
+        )
+    return None
+
+
+def sign_off_refusal(state: RunState) -> Refuse | None:
+    """`sign-off` records a human's sign-off on a completed run: ticket 10 COMPLETE."""
+    if state.run_id is None or state.status(LAST.id) != TicketStatus.COMPLETE:
+        status = state.status(LAST.id) if state.run_id else "not started (no run)"
+        return Refuse(
+            RefusalCode.OUT_OF_ORDER,
+            f"a sign-off is on a completed run: ticket {LAST.id} (validate on production) is {status}. Run "
+            "`menuca-migrate status`.",
         )
     return None
 

@@ -37,6 +37,8 @@ class EventKind(StrEnum):
     APPROVED = "approved"
     ABANDONED = "abandoned"
     JOURNAL_REPAIRED = "journal_repaired"
+    HEALTH = "health"  # a health sample of one database (SPEC.md §12)
+    SIGNED_OFF = "signed_off"  # a sign-off on the completed run (SPEC.md §4)
 
 
 @dataclass

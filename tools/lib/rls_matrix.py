@@ -2,8 +2,8 @@
 or `authenticated`) with JWT claims, never as the table owner, in savepoints of one transaction that
 is always rolled back; plus the proof that it left every row and sequence as it was.
 
-Used by apply_rls (tickets 03 and 08) after its commit, and by validate (`run_matrix(conn)`;
-`run_matrix_report(conn)` adds the unchanged-data proof).
+Used by apply_rls (tickets 03 and 08) after its commit, by validate (`run_matrix(conn)`;
+`run_matrix_report(conn)` adds the unchanged-data proof), and by the health sample (`run_subset`).
 """
 
 from __future__ import annotations
@@ -244,6 +244,16 @@ def run_matrix(conn: Conn) -> list[RlsTest]:
     return _run(conn)[0]
 
 
+def run_subset(conn: Conn, names: tuple[str, ...]) -> list[RlsTest]:
+    """Run the named tests only (the health sample's isolation check), in one always-rolled-back
+    transaction as run_matrix does; a name the matrix does not have is a MatrixError."""
+    by_name = {t.name: t for t in load_tests()}
+    missing = [name for name in names if name not in by_name]
+    if missing:
+        raise MatrixError(f"{MATRIX_FILE} has no test named {missing[0]!r}")
+    return _run(conn, tuple(by_name[name] for name in names))[0]
+
+
 def run_matrix_report(conn: Conn) -> MatrixReport:
     """run_matrix between two owner readings of every table's checksum and every sequence's value."""
     before, seq_before = _fingerprint(conn)
@@ -259,8 +269,8 @@ def _fingerprint(conn: Conn) -> tuple[dict[str, str], dict[str, int | None]]:
     return {r["table"]: r["checksum"] for r in sums}, {r["sequence"]: r["last_value"] for r in seqs}
 
 
-def _run(conn: Conn) -> tuple[list[RlsTest], list[Cause]]:
-    tests = load_tests()
+def _run(conn: Conn, only: tuple[MatrixTest, ...] | None = None) -> tuple[list[RlsTest], list[Cause]]:
+    tests = load_tests() if only is None else only
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         raise MatrixError("the matrix needs an idle connection (it opens and rolls back its own transaction)")
     results: list[RlsTest] = []
