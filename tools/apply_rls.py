@@ -7,9 +7,10 @@ from __future__ import annotations
 import psycopg
 
 from server import db
-from server.runbook import Env, ticket_of
+from server.runbook import Env
 from tools.lib import advisor, catalog, rls_matrix, rls_policies
 from tools.lib.causes import Cause, cause_of
+from tools.lib.rls_indexes import BUILD_LOCK_TIMEOUT, build_indexes, drop_indexes, indexes_to_drop
 from tools.lib.rls_policies import (
     BackingIndex,
     PolicySpec,
@@ -32,7 +33,6 @@ from tools.lib.short_lock import (
     TxResult,
     in_transaction,
     lock_timeout,
-    trusted_sql,
 )
 from tools.records import ApplyRlsRecord, Baseline, PolicyRow, RlsSnapshot
 from tools.results import (
@@ -56,8 +56,6 @@ SQL_FILES = (
     *rls_matrix.SQL_FILES,
 )
 POLICY_FILES = rls_policies.POLICY_FILES
-# The long profile of the concurrent index builds and drops.
-BUILD_LOCK_TIMEOUT = "5min"
 PAUSE_POINT = "apply_rls:before_commit"
 
 
@@ -166,7 +164,7 @@ def apply_rls(ctx: StepContext, args: ApplyRlsArgs) -> StepOutcome[ApplyRlsField
     actions: list[str] = []
 
     ctx.progress(0, 4, f"building {len(missing)} backing index(es)")
-    built, index_checks, build_causes = _build_indexes(ctx, watch, missing, invalid_own)
+    built, index_checks, build_causes = build_indexes(ctx, watch, missing, invalid_own)
     record.indexes_built = fields.indexes_built = built
     checks += index_checks
     actions += [f"built index {name} concurrently" for name in built]
@@ -332,46 +330,6 @@ def _verify_applied(
     ]
 
 
-def _build_indexes(
-    ctx: StepContext, conn: db.Conn, missing: list[BackingIndex], invalid_own: list[str]
-) -> tuple[list[str], list[Check], list[Cause]]:
-    """Each missing backing index: one CREATE INDEX CONCURRENTLY on the autocommit connection, checked
-    valid after (an INVALID leftover of ours is dropped concurrently first)."""
-    built: list[str] = []
-    failed: list[str] = []
-    causes: list[Cause] = []
-    if missing or invalid_own:
-        db.query_all(conn, db.sql_file("apply_rls/build_profile.sql"), {"lock_timeout": BUILD_LOCK_TIMEOUT})
-    try:
-        for statement in generated(conn, "drop_indexes", {"names": invalid_own}) if invalid_own else []:
-            ctx.checkpoint()
-            conn.execute(trusted_sql(statement))
-        for index in missing:
-            ctx.checkpoint()
-            try:
-                conn.execute(trusted_sql(index.statement))
-            except psycopg.Error as exc:
-                failed.append(f"{index.name}: {exc.sqlstate} {exc.diag.message_primary}")
-                causes.append(cause_of(exc))
-                continue
-            built.append(index.name)
-    finally:
-        db.query_all(conn, db.sql_file("apply_rls/build_profile.sql"), {"lock_timeout": "0"})
-    rows = db.query_all(conn, db.sql_file("apply_rls/index_columns.sql"))
-    invalid = sorted(r["name"] for r in rows if r["name"] in built and not r["valid"])
-    still, _ = missing_indexes(conn, load_design())
-    return (
-        built,
-        [
-            check("backing index builds succeeded", [], failed + invalid),
-            check(
-                "every policy column is backed by a valid index", [], [f"{i.table}.{i.column}" for i in still]
-            ),
-        ],
-        causes,
-    )
-
-
 def _run_matrix(
     ctx: StepContext, env: Env
 ) -> tuple[list[Check], rls_matrix.MatrixReport | None, Cause | None]:
@@ -504,7 +462,7 @@ def rollback_rls(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFi
     )
     watch = ctx.connect(env, autocommit=True)
     changes = changes_towards(read_catalog(watch), goal, design)
-    to_drop = _indexes_to_drop(ctx, watch, env, baseline, design)
+    to_drop = indexes_to_drop(ctx, watch, env, baseline, design)
     if ctx.dry_run:
         steps: list[PlannedStatement] = []
         if not changes.empty:
@@ -546,7 +504,7 @@ def rollback_rls(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFi
             fields=RollbackFields(scope=args.scope),
         )
     ctx.progress(1, 2, f"dropping {len(to_drop)} backing index(es)")
-    dropped, drop_errors = _drop_indexes(ctx, watch, to_drop)
+    dropped, drop_errors = drop_indexes(ctx, watch, to_drop)
     left = sorted(set(to_drop) & set(catalog.index_definitions(watch)))
     checks.append(check("backing indexes this run built are dropped", [], left + drop_errors))
     restored += [f"dropped backing index {name} (built by this run)" for name in dropped]
@@ -567,38 +525,3 @@ def rollback_rls(ctx: StepContext, args: RollbackArgs) -> StepOutcome[RollbackFi
         ),
         actions=restored,
     )
-
-
-def _indexes_to_drop(
-    ctx: StepContext, conn: db.Conn, env: Env, baseline: Baseline, design: RlsDesign
-) -> list[str]:
-    """Backing indexes this run built: named by our file or journaled as built, present now, and
-    absent from the preflight baseline (an index that was there before the run is never dropped)."""
-    before = {i["name"] for i in baseline.indexes}
-    journaled = {
-        name
-        for record in ctx.records(ApplyRlsRecord, ticket_of("apply_rls", env).id)
-        for name in record.indexes_built
-    }
-    candidates = {i.name for i in design.indexes} | journaled
-    present = set(catalog.index_definitions(conn))
-    return sorted((candidates & present) - before)
-
-
-def _drop_indexes(ctx: StepContext, conn: db.Conn, names: list[str]) -> tuple[list[str], list[str]]:
-    dropped: list[str] = []
-    failures: list[str] = []
-    if not names:
-        return dropped, failures
-    db.query_all(conn, db.sql_file("apply_rls/build_profile.sql"), {"lock_timeout": BUILD_LOCK_TIMEOUT})
-    try:
-        for name, statement in zip(names, generated(conn, "drop_indexes", {"names": names}), strict=True):
-            ctx.checkpoint()
-            try:
-                conn.execute(trusted_sql(statement))
-                dropped.append(name)
-            except psycopg.Error as exc:
-                failures.append(f"{name}: {exc.sqlstate} {exc.diag.message_primary}")
-    finally:
-        db.query_all(conn, db.sql_file("apply_rls/build_profile.sql"), {"lock_timeout": "0"})
-    return dropped, failures

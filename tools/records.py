@@ -143,7 +143,7 @@ class Baseline(_Record):
 
 class SuggestedArgs(_Record):
     """Arguments preflight advises for a later ticket because its diagnosis shows the defaults cannot
-    pass (read by the runbook's `next`: server/runbook/rules.py PREFLIGHT_ADVICE_KEY)."""
+    pass (read by the runbook's `next`: server/runbook/advice.py PREFLIGHT_ADVICE_KEY)."""
 
     args: dict[str, bool]
     reason: str

@@ -5,33 +5,27 @@ runs the tool and records its outcome. Status and the operator's actions read th
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
-import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import NoReturn
 
 import psycopg
-from pydantic import BaseModel
 
 from server import db
-from server.engine import health, operator, progress, status
+from server.engine import answers, health, operator, progress, status
+from server.engine.execute import CallHooks as CallHooks  # where the MCP jobs and the tests import it from
+from server.engine.execute import environments_of, execute
 from server.engine.locks import LockHeld, run_dir_lock, run_dir_lock_free
 from server.engine.probes import DatabaseProbes, Probes
-from server.engine.progress import ProgressFile, Running
-from server.engine.record import Attempt, UnmodelledResult, blocker_models, record_outcome
-from server.engine.runtime import ProgressFn, StepRuntime
+from server.engine.record import blocker_models
 from server.errors import JournalError, NotConfigured, Refused
-from server.journal import Journal, JournalRead, execlog, sidecar, utc_now
-from server.log import get_logger
+from server.journal import Journal, JournalRead
 from server.runbook import (
     DATA_WRITING_ARGS,
     DRY_RUN_PASSES,
     ENVIRONMENTS,
     FIRST,
-    SOAK_TICKET,
     Call,
     Env,
     EventKind,
@@ -52,31 +46,15 @@ from server.runbook import (
     needs_soak_health,
     next_step,
 )
-from server.settings import Settings, scrub
-from tools.lib.causes import Cause, cause_of
+from server.settings import Settings
+from tools.lib.causes import cause_of
 from tools.records import PreflightRecord
-from tools.results import Check, Next, Progress, RollbackArgs, StatusResult, TicketResult, ToolArgs
-from tools.step import StepFn, StepInterrupted, StepOutcome, check
-
-log = get_logger(__name__)
-
-
-@dataclass
-class CallHooks:
-    """How the MCP layer reaches a running call: progress out, cancellation in."""
-
-    on_progress: ProgressFn | None = None
-    on_runtime: Callable[[StepRuntime], None] | None = None
+from tools.results import Next, Progress, RollbackArgs, StatusResult, TicketResult, ToolArgs
+from tools.step import StepFn
 
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
-
-
-def environments_of(call: Call) -> tuple[Env, ...]:
-    if call.tool == "preflight" or call.environment is None:
-        return ENVIRONMENTS
-    return (call.environment,)
 
 
 class Guard:
@@ -183,7 +161,7 @@ class Guard:
                 decision = self._decide(state, call, facts)
                 if not isinstance(decision, Run):
                     return self._answer(state, call, args, decision)
-                return self._execute(state, call, args, decision, hooks or CallHooks(), run_id, own_pids)
+                return execute(self, state, call, args, decision, hooks or CallHooks(), run_id, own_pids)
         except LockHeld as held:
             running = progress.read(self.settings.run_dir)
             facts = Facts(locked=f"{held} Now: {running.describe()}." if running else str(held))
@@ -251,257 +229,22 @@ class Guard:
 
     def _answer(self, state: RunState, call: Call, args: ToolArgs, decision: Refuse | Replay) -> TicketResult:
         """A refusal (raised) or a replay of the recorded result (rule 8)."""
-        if isinstance(decision, Refuse):
-            self._refuse(state, call, args, decision)
-        model = self.result_models.get(call.tool, UnmodelledResult)
-        result = sidecar.inflate(
-            self.settings.run_dir, decision.ticket.result or {}, decision.ticket.sidecars
-        )
-        recorded = model.model_validate({**result, "replayed": True})
-        recorded.next = self.next_of(state)
-        self.journal.append(
-            EventKind.REPLAYED,
-            run_id=state.run_id,
-            ticket=call.ticket_id,
-            tool=call.tool,
-            environment=call.environment,
-            args=args.journaled(),
-            outcome="REPLAYED",
-        )
-        return recorded
+        seen = Facts(drift=self._seen_drift, tampered=self._seen_tampered)
+        return answers.answer(self, state, call, args, decision, seen)
 
     # -- long calls (SPEC.md §14): the MCP adapter runs call() in a job and answers within the budget --
 
     def running_answer(self, args: ToolArgs, progress: Progress, waited_s: float) -> TicketResult:
         """The answer to a caller whose call is still working after the call budget: RUNNING, with the
         progress, `next` naming the very same call; journaled (and logged) as such."""
-        call = _call_of(args)
-        state = self.load_state()
-        how_far = f" ({progress.done:g} of {progress.total:g})" if progress.total else ""
-        doing = f": {progress.message}" if progress.message else ""
-        summary = (
-            f"{call.tool} is still working after {waited_s:.0f} s{how_far}{doing}. The work goes on in the "
-            f"server: call {call.tool} again with the same arguments to wait for its result (other calls are "
-            "refused LOCKED meanwhile; status shows its progress)."
-        )
-        ticket_id = call.ticket_id or FIRST.id
-        model = self.result_models.get(call.tool, UnmodelledResult)
-        common: dict[str, object] = {
-            "run_id": state.run_id,
-            "ticket": ticket_id,
-            "tool": call.tool,
-            "environment": call.environment or "both",
-            "status": "RUNNING",
-            "checks": [],
-            "summary": summary,
-            "next": Next(
-                ticket=ticket_id,
-                tool=call.tool,
-                environment=call.environment or "both",
-                blocked_by=None,
-                args=dict(call.data_args) if call.data_args else None,
-                args_reason="the same arguments as the call that is still working"
-                if call.data_args
-                else None,
-            ),
-            "replayed": False,
-            "duration_ms": int(waited_s * 1000),
-            "progress": progress,
-        }
-        if call.tool == "rollback":
-            common["scope"] = call.scope
-        answer = model.model_validate(common)
-        with contextlib.suppress(JournalError):  # the answer stands even when the journal is not writable
-            self.journal.append(
-                EventKind.RUNNING,
-                run_id=state.run_id,
-                ticket=call.ticket_id,
-                tool=call.tool,
-                environment=call.environment,
-                args=args.journaled(),
-                outcome="RUNNING",
-                details={"progress": progress.model_dump(), "waited_ms": answer.duration_ms},
-                log_text=execlog.running_block(
-                    ticket=call.ticket_id,
-                    tool=call.tool,
-                    environment=call.environment,
-                    run_id=state.run_id,
-                    args=args.journaled(),
-                    text=summary,
-                ),
-            )
-        return answer
+        return answers.running_answer(self, _call_of(args), args, progress, waited_s)
 
     def picked_up(self, args: ToolArgs, result: TicketResult) -> TicketResult:
         """The first call after work that outlived its RUNNING answer: that work's recorded result
         (PASS, FAIL or the rollback's), replayed; nothing runs."""
         call = _call_of(args)
         state = self._receive(call, args)
-        self.journal.append(
-            EventKind.REPLAYED,
-            run_id=state.run_id,
-            ticket=call.ticket_id,
-            tool=call.tool,
-            environment=call.environment,
-            args=args.journaled(),
-            outcome="REPLAYED",
-            details={"picked_up": True},
-        )
-        return result.model_copy(update={"replayed": True, "next": self.next_of(state)})
-
-    def _refuse(self, state: RunState, call: Call, args: ToolArgs, refusal: Refuse) -> NoReturn:
-        secrets_ = self.settings.secrets()
-        blockers = [
-            b.model_copy(update={"detail": scrub(b.detail, secrets_)}).model_dump(mode="json")
-            for b in blocker_models(refusal.blockers)
-        ]
-        # `next` lists staging drift too when this call looked at it (the soak ticket's gates)
-        following = self.next_of(state, Facts(drift=self._seen_drift, tampered=self._seen_tampered))
-        refused = Refused(
-            str(refusal.code),
-            scrub(refusal.message, secrets_),
-            next=following.model_dump(mode="json") if following else None,
-            blockers=blockers,
-        )
-        with contextlib.suppress(JournalError):  # a journal that cannot be appended to still refuses
-            self._journal_refusal(state, call, args, refused)
-        raise refused
-
-    def _journal_refusal(self, state: RunState, call: Call, args: ToolArgs, refused: Refused) -> None:
-        self.journal.append(
-            EventKind.REFUSED,
-            run_id=state.run_id,
-            ticket=call.ticket_id,
-            tool=call.tool,
-            environment=call.environment,
-            args=args.journaled(),
-            outcome=f"REFUSED {refused.code}",
-            details={"message": refused.message, "blockers": [b["code"] for b in refused.blockers]},
-            log_text=execlog.refusal_block(
-                tool=call.tool,
-                environment=call.environment,
-                run_id=state.run_id,
-                args=args.journaled(),
-                text=str(refused),
-            ),
-        )
-
-    def _execute(
-        self,
-        state: RunState,
-        call: Call,
-        args: ToolArgs,
-        decision: Run,
-        hooks: CallHooks,
-        run_id: str,
-        own_pids: list[int],
-    ) -> TicketResult:
-        ticket_id = decision.ticket_id
-        if decision.resumes_interrupted:  # rule 9: the earlier server's backends end before we go on
-            recovery = self.probes.end_stale_backends(environments_of(call), run_id, own_pids)
-            self.journal.append(
-                EventKind.INTERRUPTED,
-                run_id=run_id,
-                ticket=ticket_id,
-                tool=call.tool,
-                environment=call.environment,
-                outcome="RESUMING",
-                details={"previous_start": state.tickets[ticket_id].started_at, "backends": recovery},
-            )
-        started_at = utc_now()
-        if not call.dry_run:
-            self.journal.append(
-                EventKind.STARTED,
-                run_id=run_id,
-                ticket=ticket_id,
-                tool=call.tool,
-                environment=call.environment,
-                args=args.journaled(),
-                outcome="STARTED",
-                details={
-                    "new_run": decision.new_run,
-                    "uses_approval": decision.uses_approval,
-                    "pid": os.getpid(),
-                    # the gates this run is held to from now on (SPEC.md §3: pinned by its preflight)
-                    **({"gates": self.gates.pinned_form()} if decision.pins else {}),
-                },
-                log_text=execlog.started_block(
-                    ticket=ticket_id, tool=call.tool, environment=call.environment, run_id=run_id
-                ),
-            )
-            state = self.load_state()
-        runtime = StepRuntime(
-            run_id=run_id,
-            ticket=ticket_id,
-            tool=call.tool,
-            environment=call.environment or "both",
-            dry_run=call.dry_run,
-            settings=self.settings,
-            state=state,
-            is_halted=lambda: self.load_state().halted,
-            required_sql_files=self.required_sql_files,
-            on_progress=hooks.on_progress,
-            progress_file=None
-            if call.dry_run
-            else _progress_file(self.settings, run_id, ticket_id, call, started_at),
-        )
-        if hooks.on_runtime:
-            hooks.on_runtime(runtime)
-        begun = time.monotonic()
-        try:
-            outcome, interrupted = self._run_step(call, args, decision, runtime)
-        finally:
-            if runtime.progress_file is not None:
-                runtime.progress_file.remove()
-        attempt = Attempt(
-            call=call,
-            args=args,
-            decision=decision,
-            run_id=run_id,
-            started_at=started_at,
-            duration_ms=int((time.monotonic() - begun) * 1000),
-            interrupted=interrupted,
-        )
-        if call.ticket is not None and call.ticket.id == SOAK_TICKET and not call.dry_run:
-            outcome.checks.insert(0, health.soak_check(self, state))  # the gate's soak figures (§6 warnings)
-        model = self.result_models.get(call.tool, UnmodelledResult)
-        result = record_outcome(self.journal, state, attempt, outcome, model, self.next_of)
-        if not call.dry_run:  # the soak starts at 05's completion, the watch at 10's: each with a sample
-            health.after_completion(self, ticket_id, result.status == "PASS" and call.tool != "rollback")
-        return result
-
-    def _run_step(
-        self, call: Call, args: ToolArgs, decision: Run, runtime: StepRuntime
-    ) -> tuple[StepOutcome[BaseModel], str | None]:
-        """(outcome, interruption): the step's own outcome, or one that says why it stopped."""
-        try:
-            if decision.changed_sql:
-                changed = list(decision.changed_sql)
-                return StepOutcome(
-                    checks=[check("SQL files unchanged since preflight pinned them", [], changed)],
-                    summary=f"{len(changed)} SQL file(s) changed after preflight pinned their checksums "
-                    f"({', '.join(changed[:5])}): the SQL that would run is not the SQL this run checked. Restore "
-                    "them, or abandon the run (menuca-migrate abandon) and start a new one with preflight.",
-                ), None
-            return self.steps[call.tool](runtime, args), None
-        except StepInterrupted as exc:
-            return _interrupted_outcome(call.tool, exc.reason), exc.reason
-        except Exception as exc:  # noqa: BLE001 - the step's top level: any error fails the ticket, never leaves it IN_PROGRESS
-            if runtime.cancel_event.is_set():  # the cancelled query's error: report the cancellation itself
-                reason = "cancelled by the client"
-                return _interrupted_outcome(call.tool, reason), reason
-            cause = cause_of(exc)
-            # never the traceback: its rendering may show locals, DSNs among them
-            log.warning(
-                "step stopped by an error",
-                tool=call.tool,
-                environment=call.environment,
-                cause=cause.kind,
-                error=f"{type(exc).__name__}: {cause.detail}",
-            )
-            return _error_outcome(call, cause, self.settings.secrets()), None
-        finally:
-            runtime.close()
+        return answers.picked_up(self, state, call, args, result)
 
     def _changed_sql(self, state: RunState) -> tuple[str, ...]:
         """SQL files whose checksum differs from the one this run's preflight pinned."""
@@ -538,22 +281,6 @@ def _probe_error(exc: psycopg.Error) -> str:
     return f"a check the guard makes before the step failed: {cause.sentence('call again')}"
 
 
-def _progress_file(settings: Settings, run_id: str, ticket: str, call: Call, started_at: str) -> ProgressFile:
-    running = Running(
-        run_id=run_id,
-        ticket=ticket,
-        tool=call.tool,
-        environment=call.environment or "both",
-        pid=os.getpid(),
-        started_at=started_at,
-        progress=Progress(done=0),
-    )
-    progress_file = ProgressFile(settings.run_dir, running)
-    with contextlib.suppress(OSError):
-        progress_file.update(0, None, "starting")
-    return progress_file
-
-
 def _call_of(args: ToolArgs) -> Call:
     return Call(
         tool=args.tool,
@@ -571,37 +298,6 @@ def _at_the_gates(decision: Refuse | Replay | Run) -> bool:
         return True
     return isinstance(decision, Refuse) and all(
         b.code in DRY_RUN_PASSES or b.code == "LOCKED" for b in decision.blockers
-    )
-
-
-def _error_outcome(call: Call, cause: Cause, secrets: list[str]) -> StepOutcome[BaseModel]:
-    """A step that stopped with an error: a FAIL whose check and summary name the cause and the fix."""
-    where = f" on {call.environment}" if call.environment else ""
-    again = f"call {call.tool} again" + (f" with environment={call.environment}" if call.environment else "")
-    if call.tool not in ("preflight", "backup", "rollback"):  # nothing of theirs to roll back
-        again += f", or call rollback with environment={call.environment}"
-    detail = scrub(cause.detail, secrets)
-    return StepOutcome(
-        checks=[
-            Check(
-                name="step ran without error", expected=True, actual=f"{cause.kind}: {detail}", passed=False
-            )
-        ],
-        summary=scrub(f"{call.tool}{where} stopped: {cause.sentence(again)}.", secrets),
-        actions=[f"stopped by an error ({cause.kind}): {detail}"],
-    )
-
-
-def _interrupted_outcome(tool: str, reason: str) -> StepOutcome[BaseModel]:
-    after = (
-        "call it again once the operator has resumed the run" if "halt" in reason else f"call {tool} again"
-    )
-    return StepOutcome(
-        checks=[
-            Check(name="step ran to completion", expected=True, actual=f"stopped: {reason}", passed=False)
-        ],
-        summary=f"{tool} stopped at a safe point ({reason}); its open transaction was rolled back and nothing is "
-        f"left half-applied. Call status, then {after} (or roll back).",
     )
 
 

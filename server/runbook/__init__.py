@@ -1,8 +1,10 @@
 """The runbook, pure (no I/O): the ticket table, the run state folded from journal events, and the
-rules of SPEC.md §5 in one `decide()`. The guard supplies the events, the facts, the clock and the
+rules of SPEC.md §5 in one `decide()` (rules.py; its words in decision.py, the production gates in
+production.py, `next` in advice.py). The guard supplies the events, the facts, the clock and the
 settings; the property tests drive it with fakes."""
 
-from server.runbook.rules import (
+from server.runbook.advice import next_step, suggested_args
+from server.runbook.decision import (
     APPROVE_PRODUCTION,
     APPROVE_ROLLBACK,
     DRY_RUN_PASSES,
@@ -17,21 +19,21 @@ from server.runbook.rules import (
     Run,
     SoakClock,
     SoakHealth,
+)
+from server.runbook.production import soak_remaining_s
+from server.runbook.rules import (
     abandon_refusal,
     call_blockers,
     decide,
     needs_drift_check,
     needs_soak_clock,
     needs_soak_health,
-    next_step,
     production_approval_binding,
     replayable,
     rollback_approval_refusal,
     rollback_targets,
     sign_off_refusal,
-    soak_remaining_s,
     staging_data_args,
-    suggested_args,
 )
 from server.runbook.state import (
     Approval,
