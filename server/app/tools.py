@@ -123,6 +123,9 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
 
         key = (str(settings.run_dir), args.model_dump_json())
         job, ended_before = JOBS.attach_or_start(key, lambda hooks: guard().call(args, hooks))
+        # an earlier caller was answered RUNNING: this call did not run the work, whether the work ended
+        # before it came or while it waited, so it gets the recorded result as a replay
+        attached = ended_before or job.answered_running
         # from a worker thread: listen() replays the latest progress at once, and on_progress must never
         # run on this event loop's own thread (it would wait for the loop it blocks)
         await anyio.to_thread.run_sync(lambda: job.listen(on_progress))
@@ -145,7 +148,7 @@ def add_tools(mcp: MCPServer, settings: Settings) -> None:
             else:
                 JOBS.picked_up(job)
                 result = job.outcome()
-                if ended_before:  # the work ended after an earlier RUNNING answer: its recorded result
+                if attached:  # the work ended after an earlier RUNNING answer: its recorded result
                     recorded = result
                     result = await anyio.to_thread.run_sync(lambda: guard().picked_up(args, recorded))
         except Refused as refused:
