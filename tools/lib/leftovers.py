@@ -63,22 +63,29 @@ def create_scratch(conn: db.Conn, name: str) -> None:
 
 
 def drop_scratch(conn: db.Conn, name: str) -> str | None:
-    """Drop one scratch database; None when it is gone, else why it could not be dropped. FORCE waits
-    at most 5 s for the sessions it ends to exit; on a loaded server a restore's backend can take
-    longer, so "being accessed by other users" is tried again, DROP_ATTEMPTS times in all."""
-    statement = db.sql_file("backup/drop_scratch.sql").format(name=sql.Identifier(name))
-    for attempt in range(1, DROP_ATTEMPTS + 1):
+    """Drop one scratch database; None when it is gone, else why it could not be dropped. FORCE ends
+    the sessions left on it, but may not end another role's (an autovacuum worker the restore woke):
+    then it is dropped without FORCE, which ends autovacuum itself. Either waits at most 5 s for
+    sessions to exit; on a loaded server a restore's backend can take longer, so "being accessed by
+    other users" is tried again, DROP_ATTEMPTS times in all."""
+    force = db.sql_file("backup/drop_scratch.sql").format(name=sql.Identifier(name))
+    plain = db.sql_file("backup/drop_scratch_plain.sql").format(name=sql.Identifier(name))
+    statement, in_use = force, "in use"
+    for _ in range(DROP_ATTEMPTS + 1):  # + 1: the switch to a drop without FORCE
         try:
             db.query_all(conn, statement)
+            return None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            if statement is plain:
+                return exc.diag.message_primary or type(exc).__name__
+            statement = plain
+            continue  # at once, without FORCE
         except psycopg.errors.ObjectInUse as exc:
-            if attempt == DROP_ATTEMPTS:
-                return f"{exc.diag.message_primary or type(exc).__name__} ({DROP_ATTEMPTS} attempts)"
-            time.sleep(DROP_RETRY_S)
+            in_use = exc.diag.message_primary or type(exc).__name__
         except psycopg.Error as exc:
             return exc.diag.message_primary or type(exc).__name__
-        else:
-            return None
-    return None
+        time.sleep(DROP_RETRY_S)
+    return f"{in_use} ({DROP_ATTEMPTS} attempts)"
 
 
 def remove_scratch_databases(conn: db.Conn, run_id: str, environment: Env) -> Cleanup:
