@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from server.engine.registry import make_guard
@@ -415,3 +416,35 @@ def test_a_preflight_that_failed_may_be_rerun_with_corrected_settings_which_it_p
     from server.runbook.rules import repinnable
 
     assert not repinnable(corrected.load_state())
+
+
+def test_an_anchor_survives_a_crash_right_after_it_is_written_on_a_server_with_asynchronous_commit(
+    tmp_path: Path,
+) -> None:
+    """A server with synchronous_commit off (this suite's own, and some production ones) acknowledges a
+    commit before its WAL is written: a crash then loses it, and a lost anchor reads as a forged entry
+    (JOURNAL_TAMPERED after every crash). The anchor's commit waits for its WAL; the WAL writer is made
+    too slow here to write it first."""
+    from server.dev.embedded_pg import EmbeddedPostgres
+    from server.engine.anchors import AnchorWriter, check_anchors
+
+    cluster = EmbeddedPostgres.create()
+    try:
+        with psycopg.connect(cluster.admin_dsn, autocommit=True) as conn:
+            assert conn.execute("SHOW synchronous_commit").fetchone() == ("off",)
+            conn.execute("ALTER SYSTEM SET wal_writer_delay = '10s'")
+            conn.execute("SELECT pg_reload_conf()")
+        staging = cluster.dsn("menuca_staging")
+        settings = Settings(staging_dsn=staging, run_dir=tmp_path / "run", allow_same_server=True)
+        write = AnchorWriter(settings)
+        events: list[dict[str, Any]] = []
+        for seq, kind in enumerate(("started", "passed", "started"), start=1):
+            event = {"seq": seq, "event": kind, "environment": "staging", "ticket": "01", "hash": f"h{seq}"}
+            assert write(event, "journal-1") == {}
+            events.append(event)
+        cluster.crash()
+        cluster.start()
+        check = check_anchors(settings, events, "journal-1", ["staging"])
+        assert check.unreachable == [] and check.problems == []
+    finally:
+        cluster.stop()

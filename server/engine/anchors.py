@@ -90,9 +90,17 @@ def _insert(conn: db.Conn, event: Event, journal_id: str) -> None:
         "ticket": event.get("ticket"),
     }
     try:
-        db.query_all(conn, db.sql_file("journal/insert_anchor.sql"), params)
+        _insert_durably(conn, params)
     except psycopg.errors.UndefinedTable:
         conn.execute(db.sql_file("journal/anchor_table.sql"))
+        _insert_durably(conn, params)
+
+
+def _insert_durably(conn: db.Conn, params: dict[str, object]) -> None:
+    """The row in a transaction of its own whose commit returns only once it is on the server's disk:
+    the journal entry is appended after this returns, so no crash can keep the entry and lose its row."""
+    with conn.transaction():
+        conn.execute(db.sql_file("journal/durable_commit.sql"))
         db.query_all(conn, db.sql_file("journal/insert_anchor.sql"), params)
 
 
