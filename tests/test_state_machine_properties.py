@@ -26,9 +26,11 @@ from server.runbook import (
     SOAK_TICKET,
     TICKETS,
     EventKind,
+    Folds,
     RunState,
     TicketStatus,
     apply_event,
+    fold,
 )
 from server.settings import Settings
 from tests.conftest import call_guard
@@ -197,6 +199,8 @@ class RunbookMachine(RuleBasedStateMachine):
             ), f"seq {event['seq']}"
             previous = event["hash"]
         self.head, self.verified = previous, len(events)
+        # the guard resumes its fold over a journal that only grew: always the fold from the start
+        assert self.guard.load_state() == fold(events)
         self.guard.status()  # status always answers
 
 
@@ -242,3 +246,50 @@ def test_the_history_checker_catches_a_skipped_ticket() -> None:
         },
     ]
     assert any("before ['01']" in v for v in check_history(events, True))
+
+
+def test_a_resumed_fold_is_the_fold_from_the_start_and_an_edited_entry_is_folded_afresh() -> None:
+    """runbook.Folds resumes only over the very same event objects: an equal-looking copy, an entry
+    edited in place of another or one removed is folded from the start, and each caller's state is its own."""
+    run = "run-1"
+    started = {
+        "seq": 1,
+        "event": "started",
+        "ticket": "00",
+        "tool": "preflight",
+        "run_id": run,
+        "details": {"new_run": True},
+        "hash": "h1",
+    }
+    passed = {
+        "seq": 2,
+        "event": "passed",
+        "ticket": "00",
+        "tool": "preflight",
+        "run_id": run,
+        "details": {"result": {"status": "PASS"}},
+        "args": {"x": 1},
+        "hash": "h2",
+    }
+    backup = {
+        "seq": 3,
+        "event": "started",
+        "ticket": "01",
+        "tool": "backup",
+        "run_id": run,
+        "environment": "staging",
+        "hash": "h3",
+    }
+    folds = Folds()
+    assert folds.fold([started]) == fold([started])
+    grown = folds.fold([started, passed, backup])
+    assert grown == fold([started, passed, backup]) and grown.status("00") == TicketStatus.COMPLETE
+    grown.tickets["00"].status = TicketStatus.FAILED  # a caller changing its state changes no other
+    assert grown.tickets["00"].args is not None
+    grown.tickets["00"].args["x"] = 2
+    again = folds.fold([started, passed, backup])
+    assert again.status("00") == TicketStatus.COMPLETE and again.tickets["00"].args == {"x": 1}
+    failed = {**passed, "event": "failed"}  # the same seq, another object: folded from the start
+    assert folds.fold([started, failed]).status("00") == TicketStatus.FAILED
+    assert folds.fold([started]).status("00") == TicketStatus.IN_PROGRESS  # shorter: from the start
+    assert folds.fold([started, passed]).status("00") == TicketStatus.COMPLETE

@@ -30,6 +30,7 @@ from server.runbook import (
     Env,
     EventKind,
     Facts,
+    Folds,
     Gates,
     Refuse,
     Replay,
@@ -40,7 +41,6 @@ from server.runbook import (
     SoakHealth,
     TicketStatus,
     decide,
-    fold,
     needs_drift_check,
     needs_soak_clock,
     needs_soak_health,
@@ -55,6 +55,10 @@ from tools.step import StepFn
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+
+
+# One per process, shared by its guards: a fold is resumed only over the very same event objects.
+_FOLDS = Folds()
 
 
 class Guard:
@@ -88,7 +92,11 @@ class Guard:
         return self.settings.gates()
 
     def load_state(self) -> RunState:
-        return fold(self.journal.events())
+        return self.fold(self.journal.events())
+
+    def fold(self, events: list[dict[str, object]]) -> RunState:
+        """The run state of `events`, resumed from the last fold when they only grew (runbook.Folds)."""
+        return _FOLDS.fold(events)
 
     def tampered(self, environments: tuple[Env, ...] = (), read: JournalRead | None = None) -> str | None:
         """The first problem of the journal's verification: the keyed chain and the sidecars, then the

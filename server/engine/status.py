@@ -14,7 +14,6 @@ from server.runbook import (
     RefusalCode,
     Scope,
     TicketStatus,
-    fold,
     soak_remaining_s,
 )
 from tools.results import (
@@ -46,7 +45,7 @@ def run_status(guard: Guard) -> StatusResult:
             f"the journal failed its verification: {tampered}. Every ticket call is refused JOURNAL_TAMPERED "
             "until the operator runs `menuca-migrate verify-log` and restores the journal or abandons the run."
         )
-    state = fold(read.events)
+    state = guard.fold(read.events)
     blocked = guard.config_block(state)
     if blocked is not None:
         warnings.append(f"preflight FAILED on the configuration: {blocked}")

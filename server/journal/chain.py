@@ -304,7 +304,7 @@ class Journal:
                 "key file; without it no entry can be trusted)"
             )
             return report
-        start, prev = _VERIFIED.resume(self.path, read, key)
+        start, prev, referring = _VERIFIED.resume(self.path, read, key)
         pairs = zip(read.events[start:], read.lines[start:], strict=True)
         for index, (event, line) in enumerate(pairs, start=start + 1):  # a verified prefix is skipped
             seq = event.get("seq")
@@ -325,11 +325,13 @@ class Journal:
                 break
             prev = str(event["hash"])
         else:
-            _VERIFIED.remember(self.path, read, key, prev)
-        for event in read.events:  # sidecars are files of their own: checked every time
-            if not report.tampering and sidecar.references(event):
-                if (missing := sidecar.problem(self.run_dir, event)) is not None:
-                    report.tampering.append(f"entry seq {event.get('seq')}: {missing}")
+            referring += [i for i in range(start, len(read.events)) if sidecar.references(read.events[i])]
+            _VERIFIED.remember(self.path, read, key, prev, referring)
+        for index in referring if not report.tampering else ():  # sidecars are files: read every time
+            event = read.events[index]
+            if (missing := sidecar.problem(self.run_dir, event)) is not None:
+                report.tampering.append(f"entry seq {event.get('seq')}: {missing}")
+                break
         if with_log:
             report.tampering += execlog.verify_log(self.log_path, read.events)
         return report
@@ -369,28 +371,31 @@ class _Parsed:
 
 
 class _Verified:
-    """How far each journal's chain was verified with which key: (key, entries, their lines, head hash).
-    A later verification skips the entries whose lines are the very same objects of the same parse
-    prefix (so byte-identical to what was verified) under the same key, and verifies the rest."""
+    """How far each journal's chain was verified with which key: (key, entries, their lines, head hash,
+    the indexes of the entries that refer to sidecars). A later verification skips the entries whose lines
+    are the very same objects of the same parse prefix (so byte-identical to what was verified) under the
+    same key, and verifies the rest; the sidecar files themselves are read at every verification."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last: dict[Path, tuple[bytes, int, list[bytes], str]] = {}
+        self._last: dict[Path, tuple[bytes, int, list[bytes], str, list[int]]] = {}
 
-    def resume(self, path: Path, read: JournalRead, key: bytes | None) -> tuple[int, str]:
+    def resume(self, path: Path, read: JournalRead, key: bytes | None) -> tuple[int, str, list[int]]:
         with self._lock:
             known = self._last.get(path)
         if known is None or key is None or known[0] != key or len(read.lines) < known[1]:
-            return 0, GENESIS
-        _, count, lines, head = known
+            return 0, GENESIS, []
+        _, count, lines, head, referring = known
         if any(a is not b and a != b for a, b in zip(read.lines[:count], lines, strict=True)):
-            return 0, GENESIS
-        return count, head
+            return 0, GENESIS, []
+        return count, head, list(referring)
 
-    def remember(self, path: Path, read: JournalRead, key: bytes | None, head: str) -> None:
+    def remember(
+        self, path: Path, read: JournalRead, key: bytes | None, head: str, referring: list[int]
+    ) -> None:
         if key is not None:
             with self._lock:
-                self._last[path] = (key, len(read.lines), list(read.lines), head)
+                self._last[path] = (key, len(read.lines), list(read.lines), head, list(referring))
 
 
 _PARSED = _Parsed()

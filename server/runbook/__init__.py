@@ -38,6 +38,7 @@ from server.runbook.rules import (
 from server.runbook.state import (
     Approval,
     EventKind,
+    Folds,
     Gates,
     PendingRollback,
     RunState,
@@ -98,6 +99,7 @@ __all__ = [
     "Env",
     "EventKind",
     "Facts",
+    "Folds",
     "Gates",
     "NextStep",
     "PendingRollback",

@@ -1,9 +1,11 @@
-"""The run state, derived from the journal's events alone (nothing is cached across calls)."""
+"""The run state, derived from the journal's events alone. `Folds` resumes a fold for a journal that only
+grew, by the identity of its event objects (never a guess about their content)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -139,7 +141,7 @@ class PendingRollback:
 
 @dataclass
 class RunState:
-    """Where the run stands, derived from the journal alone (nothing is cached across calls)."""
+    """Where the run stands, derived from the journal alone."""
 
     run_id: str | None = None
     ended: bool = False
@@ -193,6 +195,51 @@ def fold(events: Iterable[Mapping[str, Any]]) -> RunState:
     for event in events:
         apply_event(state, event)
     return state
+
+
+class Folds:
+    """The fold of the last events folded, resumed when the next events begin with the very same objects:
+    the journal's parse reuses an event object only for a byte-identical prefix of the file, so the same
+    objects are the same entries and folding them again would give the same state. Any other list (an
+    entry edited, removed or re-parsed) is folded from the start. Each caller gets a state of its own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._events: list[Mapping[str, Any]] = []
+        self._state: RunState | None = None
+
+    def fold(self, events: Sequence[Mapping[str, Any]]) -> RunState:
+        with self._lock:
+            known, folded = self._events, self._state
+        if (
+            folded is not None
+            and len(events) >= len(known)
+            and all(a is b for a, b in zip(events, known, strict=False))
+        ):
+            state, rest = _copy(folded), events[len(known) :]
+        else:
+            state, rest = RunState(), events
+        for event in rest:
+            apply_event(state, event)
+        with self._lock:
+            self._events, self._state = list(events), _copy(state)
+        return state
+
+
+def _copy(state: RunState) -> RunState:
+    """A state whose own containers are new (what apply_event changes in place); the values taken from the
+    events (results, records, sidecar maps) are shared, as they are in a fold of the same events."""
+    return replace(
+        state,
+        tickets={
+            tid: replace(t, args=dict(t.args) if t.args is not None else None)
+            for tid, t in state.tickets.items()
+        },
+        approval=replace(state.approval) if state.approval else None,
+        rollback_approvals=[replace(a) for a in state.rollback_approvals],
+        rollback_pending=replace(state.rollback_pending) if state.rollback_pending else None,
+        records={tid: list(found) for tid, found in state.records.items()},
+    )
 
 
 def apply_event(state: RunState, event: Mapping[str, Any]) -> None:
