@@ -160,3 +160,29 @@ def test_an_unwritable_run_directory_is_a_clear_error(tmp_path: Path, mode: int)
         target.mkdir(mode=mode)
     with pytest.raises(JournalError, match="not writable"):
         Journal(target).append(EventKind.HALTED, run_id=None)
+
+
+def test_a_sidecar_edited_after_it_was_verified_is_found_even_with_the_same_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verification keeps the stat of a sidecar it hashed (it runs at every call); a later edit of the same
+    size still changes the file's times, so it is hashed again and found. A file changed within the last
+    2 s is never kept (its time may not have ticked since)."""
+    import time
+
+    from server.journal import sidecar
+
+    digest = sidecar._write(tmp_path, b'{"tests":["allow"]}')
+    event = {"seq": 1, "details": {"sidecars": {"tests": digest}}}
+    assert sidecar.problem(tmp_path, event) is None
+    path = tmp_path / "sidecars" / f"{digest}.json"
+    assert path not in sidecar._HASHED._known  # just written: racy, not kept
+    monkeypatch.setattr(sidecar._Hashed, "RACY_NS", 0)
+    assert sidecar.problem(tmp_path, event) is None
+    assert path in sidecar._HASHED._known  # kept: the next check only stats it
+    time.sleep(0.02)  # a file-time tick later
+    path.chmod(0o600)
+    path.write_bytes(b'{"tests":["deny!"]}')  # the same size
+    assert "does not match its sha256" in str(sidecar.problem(tmp_path, event))
+    path.unlink()
+    assert "is missing" in str(sidecar.problem(tmp_path, event))

@@ -437,7 +437,14 @@ def health_block(entry: Entry, run_id: str | None, kind: WindowKind | None) -> s
 def latest_status(events: list[Event], state: RunState) -> HealthStatus | None:
     """status.health: the latest sample of the run and the triggers it trips (never samples). Only the
     latest entry that parses is parsed (status runs at every call of an agent's loop)."""
-    last = next((found[0] for event in reversed(events) if (found := entries([event], state.run_id))), None)
+    last = next(
+        (
+            found[0]
+            for event in reversed(events)
+            if event.get("event") == EventKind.HEALTH and (found := entries([event], state.run_id))
+        ),
+        None,
+    )
     if last is None:
         return None
     return HealthStatus(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -80,12 +82,49 @@ def problem(run_dir: Path, event: dict[str, Any]) -> str | None:
     for name, digest in references(event).items():
         path = _path(run_dir, str(digest))
         try:
-            data = path.read_bytes()
+            matches = _HASHED.matches(path, str(digest))
         except OSError:
             return f"its sidecar file {path.name} ({name}) is missing"
-        if hashlib.sha256(data).hexdigest() != digest:
+        if not matches:
             return f"its sidecar file {path.name} ({name}) does not match its sha256 (edited)"
     return None
+
+
+class _Hashed:
+    """The files whose sha256 was found equal to their name, by what stat says of them then: device,
+    inode, size, and the modification and change times in nanoseconds. Any write or rename changes one
+    of these, and a process cannot set the change time back (only the clock can), so a file that stats
+    the same still holds the bytes that were hashed; any other is read and hashed again. File times
+    tick coarsely (a few ms), so a file changed in the last RACY_NS is not kept: a write within the same
+    tick as the one hashed would stat the same (git's "racy" index entries)."""
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[Path, tuple[int, int, int, int, int]] = {}
+
+    def matches(self, path: Path, digest: str) -> bool:
+        st = os.stat(path)
+        seen = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        with self._lock:
+            if self._known.get(path) == seen:
+                return True
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != digest:
+            return False
+        after = os.stat(path)  # unchanged while it was read: what was hashed is what stat describes
+        settled = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > self.RACY_NS
+        if (
+            settled
+            and (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns, after.st_ctime_ns) == seen
+        ):
+            with self._lock:
+                self._known[path] = seen
+        return True
+
+
+_HASHED = _Hashed()
 
 
 def inflate(run_dir: Path, result: dict[str, Any], refs: dict[str, str] | None) -> dict[str, Any]:
