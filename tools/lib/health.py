@@ -83,7 +83,7 @@ STATEMENTS_LIMIT = 5
 MEASURE_ROUNDS = 3
 MENU_RUNS = 7  # "a median of at least 7 runs" (SPEC.md §12), after one warm-up run
 SHRINK_CONFIRM = 0.005  # a table whose live-row estimate is this much below the start is counted exactly
-LIMITS = {"lock_timeout": "1s", "statement_timeout": "20s"}
+LIMITS = {"lock_timeout": "1s", "statement_timeout": "20s", "work_mem": "32MB"}
 
 
 @dataclass(frozen=True)
