@@ -485,3 +485,24 @@ def test_a_reset_restarts_the_window_at_the_first_sample_after_it() -> None:
     assert start == 2 and why is not None and "reset" in why and "seq 3" in why
     window = window_figures("soak", samples[start:], why)
     assert (window.transactions, window.rollbacks) == (291, 1)
+
+
+def test_a_part_whose_limits_fail_is_recorded_and_the_sample_goes_on(
+    make_db: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each part of a sample starts by setting its transaction-local limits; when that statement fails
+    (here a value the server rejects; in life a connection lost between parts) the part is recorded as
+    an error and the sample still returns (it raised "generator didn't yield" before)."""
+    from tools.lib import health as sampling
+
+    dsn = make_db()
+    monkeypatch.setitem(sampling.LIMITS, "work_mem", "not a size")
+    sample = _sample(dsn)
+    assert [e.split(":")[0] for e in sample.errors] == [
+        "sessions and indexes",
+        "menu query family",
+        "combos and row counts",
+    ]
+    assert all("work_mem" in e for e in sample.errors), sample.errors
+    assert sample.own_after_read.rollbacks == 3 and sample.own_after_read.commits == 1
+    assert sample.counters.xact_commit > 0  # the counters were read before the parts

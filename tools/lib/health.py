@@ -13,8 +13,7 @@ import json
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,17 +106,17 @@ class _Sampler:
         self.own = OwnWork()
         self.errors: list[str] = []
 
-    @contextmanager
-    def transaction(self, part: str, *, rollback: bool = False) -> Iterator[bool]:
-        """One counted transaction; a database error ends it (rolled back), is recorded, and the sample
-        goes on. Yields whether it is still usable (always True inside)."""
+    def part(self, name: str, work: Callable[[], object], *, rollback: bool = False) -> None:
+        """`work` in one counted transaction that first sets the sample's limits; a database error, there
+        or in the limits themselves (a lost connection, say), ends it rolled back, is recorded under
+        `name`, and the sample goes on with its next part."""
         try:
             with self.conn.transaction(force_rollback=rollback):
                 db.query_all(self.conn, db.sql_file("health/limits.sql"), LIMITS)
-                yield True
+                work()
         except psycopg.Error as exc:
             self.own.rollbacks += 1
-            self.errors.append(f"{part}: {_cause(exc)}")
+            self.errors.append(f"{name}: {_cause(exc)}")
             return
         if rollback:
             self.own.rollbacks += 1
@@ -152,22 +151,31 @@ def take_sample(conn: Conn, plan: SamplePlan) -> HealthSample:
         restaurants=list(plan.restaurants),
         own_before_read=OwnWork(commits=CONNECT_COMMITS),
     )
-    with sampler.transaction("sessions and indexes"):
+
+    def sessions() -> None:
         activity = db.query_one(conn, db.sql_file("health/activity.sql"), {"idle_s": IDLE_LIMIT_S})
         sample.activity = Activity.model_validate(activity)
         sample.invalid_indexes = catalog.invalid_indexes(conn)
         sample.statements, sample.statements_note = _statements(conn)
-    with sampler.transaction("menu query family"):
+
+    def menu() -> None:
         sample.menu = _menu(conn, plan)
-    with sampler.transaction("combos and row counts"):
+
+    def combos() -> None:
         sample.orphan_rate = _orphan_rate(conn)
         sample.integrity = IntegrityCounts.model_validate(gates.integrity(conn))
         sample.row_counts, sample.rows_counted = _row_counts(conn, plan)
+
+    def overhead() -> None:
+        sample.rls_overhead = _rls_overhead(conn, plan.restaurants[0])
+
+    sampler.part("sessions and indexes", sessions)
+    sampler.part("menu query family", menu)
+    sampler.part("combos and row counts", combos)
     if plan.isolation:
         sample.isolation = _isolation(sampler)
     if plan.rls_overhead and plan.restaurants:
-        with sampler.transaction("RLS overhead", rollback=True):
-            sample.rls_overhead = _rls_overhead(conn, plan.restaurants[0])
+        sampler.part("RLS overhead", overhead, rollback=True)
     sample.own_after_read = sampler.own
     sample.errors = sampler.errors
     sample.duration_ms = int((time.perf_counter() - begun) * 1000)
