@@ -63,8 +63,13 @@ def connect(
             f"cannot connect to {redact_dsn(dsn)}: {scrub(_first_line(exc), password_candidates(dsn))}"
         ) from None
     try:
+        # Durable commits: on a server running with synchronous_commit off, a crash loses commits it has
+        # already acknowledged, and a step journaled "passed" (or its anchor) would be gone. Only `off`
+        # is raised (to `local`); on, remote_write and remote_apply are the DBA's and stay.
         conn.execute(
-            "SELECT set_config('client_connection_check_interval', %s, false)",
+            "SELECT set_config('client_connection_check_interval', %s, false),"
+            " set_config('synchronous_commit', CASE current_setting('synchronous_commit')"
+            " WHEN 'off' THEN 'local' ELSE current_setting('synchronous_commit') END, false)",
             [str(CLIENT_CHECK_INTERVAL_MS)],
         )
         if not autocommit:

@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from server import db
 from server.engine.registry import make_guard
 from server.errors import ConfigError, Refused
 from server.journal import EXECUTION_LOG, GENESIS, JOURNAL, canonical
@@ -423,8 +424,9 @@ def test_an_anchor_survives_a_crash_right_after_it_is_written_on_a_server_with_a
 ) -> None:
     """A server with synchronous_commit off (this suite's own, and some production ones) acknowledges a
     commit before its WAL is written: a crash then loses it, and a lost anchor reads as a forged entry
-    (JOURNAL_TAMPERED after every crash). The anchor's commit waits for its WAL; the WAL writer is made
-    too slow here to write it first."""
+    (JOURNAL_TAMPERED after every crash), a lost step commit as a "passed" that never happened. Our
+    sessions commit with synchronous_commit local there; the WAL writer is made too slow here to write
+    the commits first."""
     from server.dev.embedded_pg import EmbeddedPostgres
     from server.engine.anchors import AnchorWriter, check_anchors
 
@@ -442,9 +444,20 @@ def test_an_anchor_survives_a_crash_right_after_it_is_written_on_a_server_with_a
             event = {"seq": seq, "event": kind, "environment": "staging", "ticket": "01", "hash": f"h{seq}"}
             assert write(event, "journal-1") == {}
             events.append(event)
+        with db.session(staging, run_id="run-1") as conn:  # a step's own commit, journaled "passed" next
+            conn.execute("CREATE TABLE step_done (id int)")
+            conn.execute("INSERT INTO step_done VALUES (1)")
+            conn.commit()
         cluster.crash()
         cluster.start()
         check = check_anchors(settings, events, "journal-1", ["staging"])
         assert check.unreachable == [] and check.problems == []
+        with psycopg.connect(staging) as conn:
+            assert conn.execute("SELECT count(*) FROM step_done").fetchone() == (1,)
+        # a stricter setting of the DBA's (waiting for a standby) is kept, never lowered to local
+        with psycopg.connect(cluster.admin_dsn, autocommit=True) as conn:
+            conn.execute("ALTER DATABASE menuca_staging SET synchronous_commit = remote_apply")
+        with db.session(staging) as conn:
+            assert db.query_one(conn, "SHOW synchronous_commit") == {"synchronous_commit": "remote_apply"}
     finally:
         cluster.stop()

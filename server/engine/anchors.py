@@ -97,11 +97,9 @@ def _insert(conn: db.Conn, event: Event, journal_id: str) -> None:
 
 
 def _insert_durably(conn: db.Conn, params: dict[str, object]) -> None:
-    """The row in a transaction of its own whose commit returns only once it is on the server's disk:
-    the journal entry is appended after this returns, so no crash can keep the entry and lose its row."""
-    with conn.transaction():
-        conn.execute(db.sql_file("journal/durable_commit.sql"))
-        db.query_all(conn, db.sql_file("journal/insert_anchor.sql"), params)
+    """The row, committed before the journal entry is appended; db.connect's sessions never commit
+    asynchronously, so no crash can keep the entry and lose its row."""
+    db.query_all(conn, db.sql_file("journal/insert_anchor.sql"), params)
 
 
 def _cause(exc: BaseException) -> str:
