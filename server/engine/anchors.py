@@ -90,16 +90,10 @@ def _insert(conn: db.Conn, event: Event, journal_id: str) -> None:
         "ticket": event.get("ticket"),
     }
     try:
-        _insert_durably(conn, params)
+        db.query_all(conn, db.sql_file("journal/insert_anchor.sql"), params)
     except psycopg.errors.UndefinedTable:
         conn.execute(db.sql_file("journal/anchor_table.sql"))
-        _insert_durably(conn, params)
-
-
-def _insert_durably(conn: db.Conn, params: dict[str, object]) -> None:
-    """The row, committed before the journal entry is appended; db.connect's sessions never commit
-    asynchronously, so no crash can keep the entry and lose its row."""
-    db.query_all(conn, db.sql_file("journal/insert_anchor.sql"), params)
+        db.query_all(conn, db.sql_file("journal/insert_anchor.sql"), params)
 
 
 def _cause(exc: BaseException) -> str:
