@@ -327,7 +327,7 @@ class Journal:
         else:
             referring += [i for i in range(start, len(read.events)) if sidecar.references(read.events[i])]
             _VERIFIED.remember(self.path, read, key, prev, referring)
-        for index in referring if not report.tampering else ():  # sidecars are files: read every time
+        for index in referring if not report.tampering else ():  # sidecar files: checked every time
             event = read.events[index]
             if (missing := sidecar.problem(self.run_dir, event)) is not None:
                 report.tampering.append(f"entry seq {event.get('seq')}: {missing}")
@@ -374,7 +374,8 @@ class _Verified:
     """How far each journal's chain was verified with which key: (key, entries, their lines, head hash,
     the indexes of the entries that refer to sidecars). A later verification skips the entries whose lines
     are the very same objects of the same parse prefix (so byte-identical to what was verified) under the
-    same key, and verifies the rest; the sidecar files themselves are read at every verification."""
+    same key, and verifies the rest; the sidecar files themselves are checked at every verification
+    (stat, and hashed again when it differs: sidecar._Hashed)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
