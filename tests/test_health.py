@@ -23,7 +23,7 @@ from server import db
 from server.engine import health
 from server.engine.guard import Guard
 from server.engine.registry import make_guard
-from server.errors import Refused
+from server.errors import NotConfigured, Refused
 from server.journal import EXECUTION_LOG
 from server.runbook import parse_ts
 from server.settings import Settings
@@ -323,9 +323,11 @@ def test_watch_before_the_soak_has_started_has_nothing_to_watch(run: Callable[..
 # -- samples --------------------------------------------------------------------------------------------
 
 
-def _sample(dsn: str, **plan: Any) -> HealthSample:
+def _sample(dsn: str, *, one_session: bool = False, **plan: Any) -> HealthSample:
+    """A sample as the server takes it: the combos part on a second session (or all on one)."""
     with db.session(dsn, run_id="health-test") as conn:
-        return take_sample(conn, SamplePlan(environment="staging", **plan))
+        second = None if one_session else (lambda: db.connect(dsn, run_id="health-test"))
+        return take_sample(conn, SamplePlan(environment="staging", **plan), second_session=second)
 
 
 @contextmanager
@@ -380,6 +382,38 @@ def test_a_sample_accounts_for_its_own_transactions_exactly(
     assert first.row_counts == exact and first.rows_counted == "exact"
     assert second.statements is not None  # the embedded cluster loads pg_stat_statements
     assert second.activity is not None and second.activity.sees_all_sessions
+
+
+def test_the_combos_part_runs_on_a_second_session_and_falls_back_to_the_first_without_one(
+    make_db: Callable[..., str],
+) -> None:
+    """The part that grows with the data runs beside the rest on a session of its own (its backend is
+    not the sample's, and neither is counted among the database's sessions); when that session cannot
+    be opened, the same figures come from the sample's own session, and each way the sample's own
+    transactions are counted."""
+    dsn = make_db()
+    opened: list[int] = []
+
+    def second() -> db.Conn:
+        conn = db.connect(dsn, run_id="health-test")
+        opened.append(conn.info.backend_pid)
+        return conn
+
+    def unreachable() -> db.Conn:
+        raise NotConfigured("cannot connect (the test's refusal)")
+
+    with db.session(dsn, run_id="health-test") as conn:
+        beside = take_sample(conn, SamplePlan(environment="staging"), second_session=second)
+        own_pid = conn.info.backend_pid
+    with db.session(dsn, run_id="health-test") as conn:
+        alone = take_sample(conn, SamplePlan(environment="staging"), second_session=unreachable)
+    assert len(opened) == 1 and opened[0] != own_pid
+    for sample in (beside, alone):
+        assert not sample.errors and sample.orphan_rate is not None and sample.integrity is not None
+        assert sample.activity is not None and sample.activity.connections == 0  # neither session counted
+        assert sample.row_counts == alone.row_counts and sample.orphan_rate == alone.orphan_rate
+    # the counters' read and three parts on the first session; the second's two connect commits and its part
+    assert (beside.own_after_read.commits, alone.own_after_read.commits) == (1 + 3 + 2 + 1, 1 + 4)
 
 
 def test_a_server_without_pg_stat_statements_says_so_and_the_sample_goes_on(
@@ -500,9 +534,11 @@ def test_a_part_whose_limits_fail_is_recorded_and_the_sample_goes_on(
     sample = _sample(dsn)
     assert [e.split(":")[0] for e in sample.errors] == [
         "sessions and indexes",
+        "combo integrity",
         "menu query family",
         "combos and row counts",
     ]
     assert all("work_mem" in e for e in sample.errors), sample.errors
-    assert sample.own_after_read.rollbacks == 3 and sample.own_after_read.commits == 1
+    # the counters' read commits, and the second session's two connect commits; each part rolled back
+    assert sample.own_after_read.rollbacks == 4 and sample.own_after_read.commits == 1 + 2
     assert sample.counters.xact_commit > 0  # the counters were read before the parts

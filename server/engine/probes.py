@@ -165,7 +165,7 @@ class DatabaseProbes:
             raise NotConfigured(f"MENUCA_{environment.upper()}_DSN is not set")
         with db.session(dsn, run_id=run_id) as conn:
             try:
-                return take_sample(conn, plan)
+                return take_sample(conn, plan, second_session=lambda: db.connect(dsn, run_id=run_id))
             except psycopg.Error as exc:
                 raise NotConfigured(
                     f"its counters could not be read ({exc.sqlstate} {exc.diag.message_primary or exc})"

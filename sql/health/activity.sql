@@ -1,6 +1,7 @@
 -- The other client sessions of this database: connections, active ones, those idle in a transaction
 -- (and which for longer than the limit), those waiting on a lock; and whether this role sees other
--- roles' sessions at all (without pg_read_all_stats their state is hidden).
+-- roles' sessions at all (without pg_read_all_stats their state is hidden). Neither this session nor the
+-- sample's other one (%(siblings)s, its backend pids) is counted.
 SELECT count(*) AS connections,
        count(*) FILTER (WHERE a.state = 'active') AS active,
        count(*) FILTER (WHERE a.state LIKE 'idle in transaction%%') AS idle_in_transaction,
@@ -21,3 +22,4 @@ FROM pg_stat_activity AS a
 WHERE a.backend_type = 'client backend'
   AND a.datname = current_database()
   AND a.pid <> pg_backend_pid()
+  AND a.pid <> ALL (%(siblings)s::int[])

@@ -14,6 +14,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from psycopg import sql
 
 from server import db
 from server.db import Conn
+from server.errors import NotConfigured
 from server.runbook import Env
 from tools.lib import catalog, gates, measure, rls_matrix
 from tools.lib.health_models import (
@@ -130,9 +132,16 @@ def _cause(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def take_sample(conn: Conn, plan: SamplePlan) -> HealthSample:
+def take_sample(
+    conn: Conn, plan: SamplePlan, *, second_session: Callable[[], Conn] | None = None
+) -> HealthSample:
     """Sample the database of `conn`, a new non-autocommit session of db.connect (nothing else ran on it):
-    the counters first, then everything else, each part in its own short transaction."""
+    the counters first, then everything else, each part in its own short transaction.
+
+    With `second_session` (a factory of another such session), the orphan rates and row counts, which grow
+    with the data, run on that session while `conn` does the rest: two backends, each on one core, for
+    a fraction of a second, instead of one for their sum. Its session's commits are counted with the
+    sample's own. When it cannot be opened, that part runs on `conn` after the others."""
     begun = time.perf_counter()
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE or conn.autocommit:
         raise ValueError("a health sample needs a fresh, idle, non-autocommit session")
@@ -153,7 +162,9 @@ def take_sample(conn: Conn, plan: SamplePlan) -> HealthSample:
     )
 
     def sessions() -> None:
-        activity = db.query_one(conn, db.sql_file("health/activity.sql"), {"idle_s": IDLE_LIMIT_S})
+        activity = db.query_one(
+            conn, db.sql_file("health/activity.sql"), {"idle_s": IDLE_LIMIT_S, "siblings": siblings}
+        )
         sample.activity = Activity.model_validate(activity)
         sample.invalid_indexes = catalog.invalid_indexes(conn)
         sample.statements, sample.statements_note = _statements(conn)
@@ -161,28 +172,72 @@ def take_sample(conn: Conn, plan: SamplePlan) -> HealthSample:
     def menu() -> None:
         sample.menu = _menu(conn, plan)
 
-    def combos() -> None:
-        sample.orphan_rate = _orphan_rate(conn)
+    def integrity() -> None:
         sample.integrity = IntegrityCounts.model_validate(gates.integrity(conn))
-        sample.row_counts, sample.rows_counted = _row_counts(conn, plan)
+
+    def combos(on: Conn) -> Callable[[], None]:
+        def work() -> None:
+            sample.orphan_rate = orphan_rate(on)
+            sample.row_counts, sample.rows_counted = _row_counts(on, plan)
+
+        return work
 
     def overhead() -> None:
         sample.rls_overhead = _rls_overhead(conn, plan.restaurants[0])
 
-    sampler.part("sessions and indexes", sessions)
-    sampler.part("menu query family", menu)
-    sampler.part("combos and row counts", combos)
-    if plan.isolation:
-        sample.isolation = _isolation(sampler)
-    if plan.rls_overhead and plan.restaurants:
-        sampler.part("RLS overhead", overhead, rollback=True)
+    # The two sessions' shares are about even at scale 10 (A: sessions, integrity, isolation, then the
+    # menu family, timed once the other session's hash joins are done; B: orphan rates and row counts).
+    other_conn = _open(second_session)
+    siblings = [other_conn.info.backend_pid] if other_conn is not None else []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="health-combos") as pool:
+        beside = pool.submit(_combos_beside, other_conn, combos) if other_conn is not None else None
+        sampler.part("sessions and indexes", sessions)
+        sampler.part("combo integrity", integrity)
+        if plan.isolation:
+            sample.isolation = _isolation(sampler)
+        other = _joined(beside)
+        sampler.part("menu query family", menu)
+        if plan.rls_overhead and plan.restaurants:
+            sampler.part("RLS overhead", overhead, rollback=True)
+    if other is None:
+        sampler.part("combos and row counts", combos(conn))
+    else:
+        sampler.own.commits += other.own.commits
+        sampler.own.rollbacks += other.own.rollbacks
+        sampler.errors.extend(other.errors)
     sample.own_after_read = sampler.own
     sample.errors = sampler.errors
     sample.duration_ms = int((time.perf_counter() - begun) * 1000)
     return sample
 
 
-def _orphan_rate(conn: Conn) -> OrphanRate:
+def _open(second_session: Callable[[], Conn] | None) -> Conn | None:
+    """The sample's second session (opened first, so that its backend is left out of the session
+    counts), or None when there is none to be had: the sample's own session then does its part."""
+    if second_session is None:
+        return None
+    try:
+        return second_session()
+    except (NotConfigured, psycopg.Error):
+        return None
+
+
+def _combos_beside(other: Conn, combos: Callable[[Conn], Callable[[], None]]) -> _Sampler:
+    """The orphan rates and row counts on the sample's second session, which it closes."""
+    try:
+        sampler = _Sampler(other)
+        sampler.own.commits += CONNECT_COMMITS  # opened after the counters were read
+        sampler.part("combos and row counts", combos(other))
+        return sampler
+    finally:
+        other.close()
+
+
+def _joined(beside: Future[_Sampler] | None) -> _Sampler | None:
+    return None if beside is None else beside.result()
+
+
+def orphan_rate(conn: Conn) -> OrphanRate:
     row = db.query_one(conn, db.sql_file("health/orphan_rate.sql"))
     assert row is not None  # an aggregate query always returns its row
     groups, source = int(row["groups"]), int(row["source_groups"])

@@ -55,7 +55,7 @@ class IdleSession(_Shape):
 
 
 class Activity(_Shape):
-    """Other client sessions of the database (this sample's own session is not counted)."""
+    """Other client sessions of the database (the sample's own sessions are not counted)."""
 
     connections: int
     active: int
