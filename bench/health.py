@@ -81,7 +81,7 @@ def bench(scale: float) -> None:
         # as the server takes it (the combos part on a second session beside the rest), and on one
         # session; the window's first sample (exact row counts) and a later one (live-row estimates)
         first = dataclasses.replace(plan, exact_rows=True)
-        later = dataclasses.replace(plan, exact_rows=False, rows_reference=dict(state_rows(pair.staging)))
+        later = dataclasses.replace(plan, exact_rows=False, rows_reference=state_rows(pair.staging))
         for label, each in (("first of a window", first), ("later", later)):
             for sessions in (2, 1):
                 whole = []

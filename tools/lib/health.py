@@ -14,7 +14,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,7 +195,7 @@ def take_sample(
         sampler.part("combo integrity", integrity)
         if plan.isolation:
             sample.isolation = _isolation(sampler)
-        other = _joined(beside)
+        other = beside.result() if beside is not None else None
         sampler.part("menu query family", menu)
         if plan.rls_overhead and plan.restaurants:
             sampler.part("RLS overhead", overhead, rollback=True)
@@ -231,10 +231,6 @@ def _combos_beside(other: Conn, combos: Callable[[Conn], Callable[[], None]]) ->
         return sampler
     finally:
         other.close()
-
-
-def _joined(beside: Future[_Sampler] | None) -> _Sampler | None:
-    return None if beside is None else beside.result()
 
 
 def orphan_rate(conn: Conn) -> OrphanRate:
