@@ -15,6 +15,7 @@ import pglast
 import psycopg
 import pytest
 from pglast import ast
+from psycopg.conninfo import conninfo_to_dict
 
 from server import db, resources
 from tools import apply_rls
@@ -338,3 +339,25 @@ def test_a_halt_while_paused_before_commit_rolls_the_whole_transaction_back(
     assert not any(f["enabled"] for f in after["flags"].values()) and after["policies"] == []
     rb.guard.resume()
     assert rb.call("apply_rls", "staging")["status"] == "PASS"
+
+
+def test_a_test_whose_api_role_owns_a_table_fails_as_not_run_as_that_role(
+    runbook: Callable[..., Any], pg_cluster: Any
+) -> None:
+    """The matrix proves each test ran as the plain API role (whoami.sql, in the round trip that
+    switches to it): an anon that owns one table would bypass RLS on it, so every anon test fails."""
+    rb = runbook()
+    _through_indexes(rb)
+    assert rb.call("apply_rls", "staging")["status"] == "PASS"
+    dbname = conninfo_to_dict(rb.staging_dsn)["dbname"]
+    with pg_cluster.admin(str(dbname)) as superuser:  # the owner may not give a table to anon itself
+        superuser.execute("ALTER TABLE menuca_v3.provinces OWNER TO anon")
+    with rb.admin() as conn:
+        tests = rls_matrix.run_matrix(conn)
+    by_role: dict[str, list[Any]] = {"anon": [], "authenticated": []}
+    for test in tests:
+        by_role[test.role].append(test)
+    assert by_role["anon"] and all(not t.passed for t in by_role["anon"])
+    assert all(t.actual.startswith("not run as anon: session was {") for t in by_role["anon"])
+    assert all("'owns_tables': True" in t.actual for t in by_role["anon"])
+    assert all(t.passed for t in by_role["authenticated"])  # the others ran as authenticated, as before

@@ -19,7 +19,7 @@ from typing import Any, Literal, LiteralString, cast
 import pglast
 import psycopg
 from psycopg import sql
-from psycopg.rows import tuple_row
+from psycopg.rows import dict_row, tuple_row
 
 from server import db
 from server.db import Conn
@@ -346,18 +346,15 @@ def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> tuple[RlsT
     identity = IDENTITIES[test.identity]
     control: _Observed | None = None
     observed = _Observed()
-    who: dict[str, Any] = {}
-    with conn.transaction(force_rollback=True):
-        if test.expect == "deny":
-            # The same statement as the owner first: a denial is only proof when the row is there and
-            # the statement itself is valid (rolled back at once).
+    if test.expect == "deny":
+        # The same statement as the owner first: a denial is only proof when the row is there and the
+        # statement itself is valid (in a savepoint of its own, rolled back at once).
+        with conn.transaction(force_rollback=True):
             control = _execute(conn, test, params)
-        db.query_all(
-            conn,
-            db.sql_file("apply_rls/tests/become.sql"),
-            {"role": identity.role, "claims": _claims(identity, params)},
-        )
-        who = _whoami(conn)
+    # The role, the claims and whatever the statement does end with this savepoint. The statement needs
+    # none of its own: an error aborts this savepoint only, and it is rolled back anyway.
+    with conn.transaction(force_rollback=True):
+        who = _become(conn, identity, params)
         if _as_role(who, identity.role):
             observed = _execute(conn, test, params)
     passed, actual = _judge(test, identity, who, observed, control, params)
@@ -377,8 +374,9 @@ def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> tuple[RlsT
 
 
 def _execute(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> _Observed:
+    """Run the test's statement in the caller's savepoint (an error leaves it to be rolled back)."""
     try:
-        with conn.transaction(force_rollback=True), conn.cursor(row_factory=tuple_row) as cur:
+        with conn.cursor(row_factory=tuple_row) as cur:
             cur.execute(_sql(test.statement), params)
             if test.action == "read":
                 row = cur.fetchone()
@@ -391,6 +389,22 @@ def _execute(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> _Observed:
 def _whoami(conn: Conn) -> dict[str, Any]:
     row = db.query_one(conn, db.sql_file("apply_rls/tests/whoami.sql"))
     return row or {}
+
+
+def _become(conn: Conn, identity: Identity, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Become the identity's role with its claims for the rest of the current savepoint, and say who
+    the session then is (whoami.sql): the two statements in one round trip, as two statements, so that
+    whoami is evaluated only after the switch. A client-side cursor, since a server-side prepared
+    statement cannot hold two; the values it binds are the role and the claims' JSON, quoted by libpq."""
+    with psycopg.ClientCursor(conn, row_factory=dict_row) as cur:
+        cur.execute(
+            sql.SQL(";\n").join(
+                [db.sql_file("apply_rls/tests/become.sql"), db.sql_file("apply_rls/tests/whoami.sql")]
+            ),
+            {"role": identity.role, "claims": _claims(identity, params)},
+        )
+        cur.nextset()  # past become's row, to whoami's
+        return cur.fetchone() or {}
 
 
 def _as_role(who: Mapping[str, Any], role: str) -> bool:

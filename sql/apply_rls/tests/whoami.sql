@@ -7,7 +7,9 @@ SELECT current_user AS role,
        EXISTS (
            SELECT 1 FROM pg_class AS c
            JOIN pg_namespace AS n ON n.oid = c.relnamespace
-           WHERE n.nspname = 'menuca_v3' AND pg_has_role(current_user, c.relowner, 'USAGE')
+           WHERE n.nspname = 'menuca_v3'
+             AND c.relkind IN ('r', 'p')
+             AND pg_has_role(current_user, c.relowner, 'USAGE')
        ) AS owns_tables
 FROM pg_roles AS r
 WHERE r.rolname = current_user
