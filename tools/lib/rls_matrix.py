@@ -48,6 +48,9 @@ ID_OFFSET = 1_000_000
 LOCK_TIMEOUT = "2s"
 STATEMENT_TIMEOUT = "30s"
 RLS_VIOLATION = "42501"
+# every test starts at this savepoint and is rolled back to it
+TEST_SAVEPOINT = sql.SQL("SAVEPOINT {}").format(sql.Identifier("menuca_rls_test"))
+BACK_TO_TEST_SAVEPOINT = sql.SQL("ROLLBACK TO SAVEPOINT {}").format(sql.Identifier("menuca_rls_test"))
 
 Action = Literal["read", "insert", "update", "delete", "move"]
 Proof = Literal["rows", "42501"]
@@ -287,6 +290,9 @@ def _run(conn: Conn, only: tuple[MatrixTest, ...] | None = None) -> tuple[list[R
             conn.execute(_sql(statement), params)
         counts = db.query_one(conn, db.sql_file("apply_rls/tests/expected_counts.sql"), params)
         params.update(counts or {})
+        # Every test starts at this savepoint and is rolled back to it (which keeps it for the next):
+        # the role, the claims and whatever the test's statement did end there.
+        conn.execute(TEST_SAVEPOINT)
         for test in tests:
             result, cause = _run_one(conn, test, params)
             results.append(result)
@@ -342,21 +348,19 @@ class _Observed:
 
 
 def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> tuple[RlsTest, Cause | None]:
-    """The test's result, and the cause of its failure when that lies outside the policies."""
+    """The test's result, and the cause of its failure when that lies outside the policies. Runs at the
+    test savepoint and leaves the session rolled back to it; three round trips, four for a denial."""
     identity = IDENTITIES[test.identity]
     control: _Observed | None = None
     observed = _Observed()
     if test.expect == "deny":
         # The same statement as the owner first: a denial is only proof when the row is there and the
-        # statement itself is valid (in a savepoint of its own, rolled back at once).
-        with conn.transaction(force_rollback=True):
-            control = _execute(conn, test, params)
-    # The role, the claims and whatever the statement does end with this savepoint. The statement needs
-    # none of its own: an error aborts this savepoint only, and it is rolled back anyway.
-    with conn.transaction(force_rollback=True):
-        who = _become(conn, identity, params)
-        if _as_role(who, identity.role):
-            observed = _execute(conn, test, params)
+        # statement itself is valid (rolled back at once, in the round trip that switches the role).
+        control = _execute(conn, test, params)
+    who = _become(conn, identity, params, rolling_back=control is not None)
+    if _as_role(who, identity.role):
+        observed = _execute(conn, test, params)  # an error aborts only the savepoint's work
+    conn.execute(BACK_TO_TEST_SAVEPOINT)
     passed, actual = _judge(test, identity, who, observed, control, params)
     causes = [cause_of(e) for e in (control.error if control else None, observed.error) if e is not None]
     outside = next((c for c in causes if c.environmental), None)
@@ -374,7 +378,7 @@ def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> tuple[RlsT
 
 
 def _execute(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> _Observed:
-    """Run the test's statement in the caller's savepoint (an error leaves it to be rolled back)."""
+    """Run the test's statement at the test savepoint (an error leaves it to be rolled back to)."""
     try:
         with conn.cursor(row_factory=tuple_row) as cur:
             cur.execute(_sql(test.statement), params)
@@ -391,19 +395,26 @@ def _whoami(conn: Conn) -> dict[str, Any]:
     return row or {}
 
 
-def _become(conn: Conn, identity: Identity, params: Mapping[str, Any]) -> dict[str, Any]:
-    """Become the identity's role with its claims for the rest of the current savepoint, and say who
-    the session then is (whoami.sql): the two statements in one round trip, as two statements, so that
-    whoami is evaluated only after the switch. A client-side cursor, since a server-side prepared
-    statement cannot hold two; the values it binds are the role and the claims' JSON, quoted by libpq."""
+def _become(
+    conn: Conn, identity: Identity, params: Mapping[str, Any], *, rolling_back: bool
+) -> dict[str, Any]:
+    """Become the identity's role with its claims until the test savepoint is rolled back to, and say
+    who the session then is (whoami.sql); first roll back to the savepoint when `rolling_back`. One
+    round trip of separate statements, so that whoami runs only after the switch: a client-side
+    cursor, since a prepared statement holds one; it binds the role and the claims' JSON, as literals
+    quoted by libpq."""
+    statements: list[sql.Composable] = [
+        *([BACK_TO_TEST_SAVEPOINT] if rolling_back else []),
+        db.sql_file("apply_rls/tests/become.sql"),
+        db.sql_file("apply_rls/tests/whoami.sql"),
+    ]
     with psycopg.ClientCursor(conn, row_factory=dict_row) as cur:
         cur.execute(
-            sql.SQL(";\n").join(
-                [db.sql_file("apply_rls/tests/become.sql"), db.sql_file("apply_rls/tests/whoami.sql")]
-            ),
+            sql.SQL(";\n").join(statements),
             {"role": identity.role, "claims": _claims(identity, params)},
         )
-        cur.nextset()  # past become's row, to whoami's
+        while cur.nextset():  # to the last result, whoami's
+            pass
         return cur.fetchone() or {}
 
 
