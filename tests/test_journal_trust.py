@@ -10,9 +10,12 @@ import hmac
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from server.errors import ConfigError, Refused
 from server.journal import EXECUTION_LOG, GENESIS, JOURNAL, canonical
 from server.journal.keys import load_key, sign
 from server.settings import Settings, default_run_dir, load_settings
-from tests.conftest import Runbook, call_guard
+from tests.conftest import SMALL_SCALE, Runbook, TestCluster, call_guard
 
 STAGING = [("preflight", None), ("backup", "staging"), ("apply_indexes", "staging"), ("apply_rls", "staging")]
 
@@ -113,16 +116,71 @@ def _verify_log(rb: Runbook) -> subprocess.CompletedProcess[str]:
             **os.environ,
             "MENUCA_STAGING_DSN": rb.staging_dsn,
             "MENUCA_PRODUCTION_DSN": rb.production_dsn,
+            "MENUCA_KEY_FILE": str(settings.journal_key_file),
         },
     )
 
 
+@dataclass(frozen=True)
+class _Soaked:
+    """A run carried through tickets 00-05 once: its two databases (kept only as templates), its run
+    directory, and its key file (outside the run directory) with the key in it."""
+
+    staging: str
+    production: str
+    run_dir: Path
+    key_file: Path
+    key: bytes
+
+
+def _settings(staging: str, production: str, run_dir: Path, key_file: Path) -> Settings:
+    return Settings(
+        staging_dsn=staging,
+        production_dsn=production,
+        run_dir=run_dir,
+        key_file=key_file,
+        soak_hours=0,
+        require_approval=True,
+        allow_same_server=True,  # both databases are on the suite's one server
+    )
+
+
+@pytest.fixture(scope="session")
+def soaked_once(pg_cluster: TestCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Soaked]:
+    """Staging done, soak 0, approval required but not given, run once for the tests that only tamper
+    with what that leaves: they each get copies (`soaked`)."""
+    base = tmp_path_factory.mktemp("soaked")
+    staging_name, staging = pg_cluster.copy_of_template(SMALL_SCALE, prefix="soaked")
+    production_name, production = pg_cluster.copy_of_template(SMALL_SCALE, True, prefix="soaked")
+    key_file = base / "keys" / "journal.key"
+    settings = _settings(staging, production, base / "run", key_file)
+    _through_05(Runbook(make_guard(settings), staging, production))
+    yield _Soaked(staging_name, production_name, base / "run", key_file, key_file.read_bytes())
+    for name in (staging_name, production_name):
+        pg_cluster.drop_database(name)
+
+
 @pytest.fixture
-def soaked(runbook: Callable[..., Runbook]) -> Runbook:
-    """Staging done, soak 0, approval required but not given: production waits for the operator only."""
-    rb = runbook(require_approval=True)
-    _through_05(rb)
-    return rb
+def soaked(soaked_once: _Soaked, pg_cluster: TestCluster, tmp_path: Path) -> Iterator[Runbook]:
+    """Staging done, soak 0, approval required but not given: production waits for the operator only.
+    Copies of the run soaked_once made: its databases (CREATE DATABASE … TEMPLATE), its run directory,
+    and the same key file, since preflight pinned the key file's path; the key is put back afterwards
+    (a test may replace it, or abandon the run, which sets the key aside)."""
+    names = [f"t_{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    staging = pg_cluster.create_database(names[0], template=soaked_once.staging)
+    production = pg_cluster.create_database(names[1], template=soaked_once.production)
+    run_dir = tmp_path / "run"
+    shutil.copytree(soaked_once.run_dir, run_dir)
+    settings = _settings(staging, production, run_dir, soaked_once.key_file)
+    try:
+        yield Runbook(make_guard(settings), staging, production)
+    finally:
+        for aside in soaked_once.key_file.parent.glob(f"{soaked_once.key_file.name}.*"):
+            aside.unlink()
+        soaked_once.key_file.write_bytes(soaked_once.key)
+        soaked_once.key_file.chmod(0o600)
+        for name in names:
+            pg_cluster.drop_database(name)
 
 
 def test_each_ticket_entry_is_anchored_on_the_database_it_concerns(soaked: Runbook) -> None:
