@@ -48,7 +48,7 @@ ID_OFFSET = 1_000_000
 LOCK_TIMEOUT = "2s"
 STATEMENT_TIMEOUT = "30s"
 RLS_VIOLATION = "42501"
-# every test starts at this savepoint and is rolled back to it
+# every test of the matrix starts by rolling back to this savepoint
 TEST_SAVEPOINT = sql.SQL("SAVEPOINT {}").format(sql.Identifier("menuca_rls_test"))
 BACK_TO_TEST_SAVEPOINT = sql.SQL("ROLLBACK TO SAVEPOINT {}").format(sql.Identifier("menuca_rls_test"))
 
@@ -290,14 +290,15 @@ def _run(conn: Conn, only: tuple[MatrixTest, ...] | None = None) -> tuple[list[R
             conn.execute(_sql(statement), params)
         counts = db.query_one(conn, db.sql_file("apply_rls/tests/expected_counts.sql"), params)
         params.update(counts or {})
-        # Every test starts at this savepoint and is rolled back to it (which keeps it for the next):
-        # the role, the claims and whatever the test's statement did end there.
+        # Every test starts by rolling back to this savepoint (which keeps it for the next): the role,
+        # the claims and whatever the test before did end there; the last test's, after the loop.
         conn.execute(TEST_SAVEPOINT)
         for test in tests:
             result, cause = _run_one(conn, test, params)
             results.append(result)
             if cause is not None:
                 causes.append(cause)
+        conn.execute(BACK_TO_TEST_SAVEPOINT)
         if _whoami(conn)["role"] != owner:  # savepoints end SET LOCAL ROLE; prove it did
             raise MatrixError(f"the session did not return to {owner} after the tests")
     return results, causes
@@ -348,19 +349,20 @@ class _Observed:
 
 
 def _run_one(conn: Conn, test: MatrixTest, params: dict[str, Any]) -> tuple[RlsTest, Cause | None]:
-    """The test's result, and the cause of its failure when that lies outside the policies. Runs at the
-    test savepoint and leaves the session rolled back to it; three round trips, four for a denial."""
+    """The test's result, and the cause of its failure when that lies outside the policies. Rolls back to
+    the test savepoint first and leaves its own work to the next roll back: two round trips, four for
+    a denial."""
     identity = IDENTITIES[test.identity]
     control: _Observed | None = None
     observed = _Observed()
     if test.expect == "deny":
         # The same statement as the owner first: a denial is only proof when the row is there and the
         # statement itself is valid (rolled back at once, in the round trip that switches the role).
+        conn.execute(BACK_TO_TEST_SAVEPOINT)
         control = _execute(conn, test, params)
-    who = _become(conn, identity, params, rolling_back=control is not None)
+    who = _become(conn, identity, params)
     if _as_role(who, identity.role):
         observed = _execute(conn, test, params)  # an error aborts only the savepoint's work
-    conn.execute(BACK_TO_TEST_SAVEPOINT)
     passed, actual = _judge(test, identity, who, observed, control, params)
     causes = [cause_of(e) for e in (control.error if control else None, observed.error) if e is not None]
     outside = next((c for c in causes if c.environmental), None)
@@ -395,16 +397,13 @@ def _whoami(conn: Conn) -> dict[str, Any]:
     return row or {}
 
 
-def _become(
-    conn: Conn, identity: Identity, params: Mapping[str, Any], *, rolling_back: bool
-) -> dict[str, Any]:
-    """Become the identity's role with its claims until the test savepoint is rolled back to, and say
-    who the session then is (whoami.sql); first roll back to the savepoint when `rolling_back`. One
-    round trip of separate statements, so that whoami runs only after the switch: a client-side
-    cursor, since a prepared statement holds one; it binds the role and the claims' JSON, as literals
-    quoted by libpq."""
+def _become(conn: Conn, identity: Identity, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Roll back to the test savepoint, become the identity's role with its claims until the next roll
+    back, and say who the session then is (whoami.sql). One round trip of separate statements, so that
+    whoami runs only after the switch: a client-side cursor, since a prepared statement holds one; it
+    binds the role and the claims' JSON, as literals quoted by libpq."""
     statements: list[sql.Composable] = [
-        *([BACK_TO_TEST_SAVEPOINT] if rolling_back else []),
+        BACK_TO_TEST_SAVEPOINT,
         db.sql_file("apply_rls/tests/become.sql"),
         db.sql_file("apply_rls/tests/whoami.sql"),
     ]
