@@ -1,6 +1,6 @@
 """Issue 16 figures: what one run of the RLS test matrix costs (apply_rls and validate each run it once
-per environment): wall time, this process's CPU time, and the statements it sends, on a scale-0.05 pair
-after tickets 00-04 (BENCH_SCALE to change it). Also the whole of tickets 00-05 on staging, per tool."""
+per environment): wall time and this process's CPU time, on a scale-0.05 pair after tickets 00-05
+(BENCH_SCALE to change it), whose times per tool it prints first."""
 
 from __future__ import annotations
 

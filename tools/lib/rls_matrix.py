@@ -402,19 +402,23 @@ def _become(conn: Conn, identity: Identity, params: Mapping[str, Any]) -> dict[s
     back, and say who the session then is (whoami.sql). One round trip of separate statements, so that
     whoami runs only after the switch: a client-side cursor, since a prepared statement holds one; it
     binds the role and the claims' JSON, as literals quoted by libpq."""
-    statements: list[sql.Composable] = [
-        BACK_TO_TEST_SAVEPOINT,
-        db.sql_file("apply_rls/tests/become.sql"),
-        db.sql_file("apply_rls/tests/whoami.sql"),
-    ]
     with psycopg.ClientCursor(conn, row_factory=dict_row) as cur:
-        cur.execute(
-            sql.SQL(";\n").join(statements),
-            {"role": identity.role, "claims": _claims(identity, params)},
-        )
+        cur.execute(_become_and_whoami(), {"role": identity.role, "claims": _claims(identity, params)})
         while cur.nextset():  # to the last result, whoami's
             pass
         return cur.fetchone() or {}
+
+
+@cache
+def _become_and_whoami() -> sql.Composed:
+    """_become's three statements, composed once."""
+    return sql.SQL(";\n").join(
+        [
+            BACK_TO_TEST_SAVEPOINT,
+            db.sql_file("apply_rls/tests/become.sql"),
+            db.sql_file("apply_rls/tests/whoami.sql"),
+        ]
+    )
 
 
 def _as_role(who: Mapping[str, Any], role: str) -> bool:
